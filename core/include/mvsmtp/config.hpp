@@ -1,0 +1,71 @@
+// mvsmtp/config.hpp — profiles from an INI file, overridden field by field by the caller.
+//
+//   ; mvsmtp.ini  (chmod 600 when it holds a password)
+//   [default]
+//   server        = smtp://mail.example.com:587     ; or smtps://host:465, or host[:port]
+//   tls           = required                        ; required | opportunistic | off | implicit
+//   user          = billing@example.com
+//   password_file = /etc/mvsmtp/billing.pass        ; or password = ... (file must be 0600)
+//   from          = Billing <billing@example.com>
+//
+//   ProfileRequest req;  req.profile = "billing";  req.overrides["server"] = "...";
+//   Profile p = load_profile(req);
+//
+// Where the file is found: req.config_path, else $MVSMTP_CONFIG, else ./mvsmtp.ini, else
+// $HOME/.mvsmtp.ini, else /etc/mvsmtp/mvsmtp.ini. No file and no server given is not an
+// error: the profile then has no server and messages go to the outbox folder.
+// A file (or password file) that holds a secret and can be read by other users is refused
+// with Error(ConfigInsecure) saying which chmod fixes it.
+#pragma once
+#include <map>
+#include <string>
+#include <vector>
+
+#include "mvsmtp/auth.hpp"
+#include "mvsmtp/connection.hpp"
+#include "mvsmtp/tls.hpp"
+
+namespace mvsmtp {
+
+struct Profile {
+    std::string name;            // section used ("" when none)
+    std::string source;          // config file used ("" when none)
+    std::string host;            // empty → no server: store in the outbox
+    int port = 0;                // resolved: explicit, else 465 for implicit TLS, else 587
+    TlsMode tls = TlsMode::Required;
+    std::string user;
+    std::string password;        // never logged; from password or password_file
+    std::vector<Mechanism> auth; // empty → strongest offered
+    bool allow_plaintext_auth = false;
+    std::string from;            // default From when the message has none
+    std::string helo;            // EHLO name; empty → "localhost"
+    std::string ca_file;
+    Timeouts timeouts;
+    std::string outbox;          // folder for stored messages
+    std::string charset;         // input charset of BASIC data: utf-8 (default), cp1252, latin1
+
+    bool has_server() const { return !host.empty(); }
+};
+
+struct ProfileRequest {
+    std::string config_path;                      // explicit file; must exist when given
+    std::string profile;                          // section name; "default" when empty
+    std::map<std::string, std::string> overrides; // same keys as the INI file
+};
+
+// The keys a profile (and an override) may contain.
+const std::vector<std::string>& profile_keys();
+
+Profile load_profile(const ProfileRequest& request);
+
+// "smtp://h:25", "smtps://h", "h:2525", "[::1]:25", "h" → host, port (0 if none), tls mode
+// implied by the scheme (smtps → Implicit) when the scheme says so.
+struct ServerAddress {
+    std::string host;
+    int port = 0;
+    bool implicit_tls = false;
+    bool scheme_given = false;
+};
+ServerAddress parse_server(const std::string& text);
+
+}  // namespace mvsmtp

@@ -1,0 +1,85 @@
+// mvsmtp/connection.hpp — the only part of core/ that touches a socket.
+//
+//   Connection c({30000, 60000});           // connect and I/O deadlines in milliseconds
+//   c.connect("mail.example.com", 587);     // tries every address of the name in turn
+//   Reply greeting = c.read_reply();
+//   c.send_line(command::starttls());  c.read_reply();
+//   c.start_tls(tls_settings, "mail.example.com");
+//   c.write(data, n); c.flush();            // buffered bytes (DATA)
+//
+// Every socket operation has a deadline; a timeout raises Error(Timeout), a closed or reset
+// connection Error(ConnectionLost), a reply that breaks the grammar Error(ProtocolError).
+// After any of those the connection is closed and must not be reused. No operation can
+// raise SIGPIPE. Lines marked secret reach the transcript hook redacted.
+#pragma once
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "mvsmtp/reply.hpp"
+#include "mvsmtp/sink.hpp"
+#include "mvsmtp/tls.hpp"
+
+namespace mvsmtp {
+
+struct Timeouts {
+    int connect_ms = 30000;   // per address tried
+    int io_ms = 120000;       // per read or write; RFC 5321 §4.5.3.2 suggests minutes
+};
+
+enum class Direction { Sent, Received, Info };
+// Receives each line sent or received (without CRLF) and informational notes.
+using TranscriptHook = std::function<void(Direction, std::string_view)>;
+
+struct TlsInfo {
+    bool active = false;
+    std::string protocol;       // "TLSv1.3"
+    std::string cipher;
+    std::string peer_subject, peer_issuer, peer_expires;
+};
+
+class Connection : public ByteSink {
+public:
+    explicit Connection(Timeouts timeouts);
+    ~Connection() override;
+    Connection(const Connection&) = delete;
+    Connection& operator=(const Connection&) = delete;
+
+    void connect(const std::string& host, int port);
+    // Handshakes on the open socket and verifies the certificate for `host` (or
+    // settings.verify_name). Plaintext received but not yet read is discarded (RFC 3207 §4.2).
+    void start_tls(const TlsSettings& settings, const std::string& host);
+    bool encrypted() const;
+    TlsInfo tls_info() const;
+    std::string peer() const { return peer_; }
+
+    // Sends one complete command line (with CRLF) immediately.
+    void send_line(const std::string& wire_line, bool secret = false);
+    // Buffered raw bytes, for the message body.
+    void write(const char* data, std::size_t size) override;
+    using ByteSink::write;
+    void flush();
+    Reply read_reply();
+
+    bool is_open() const;
+    void close() noexcept;  // drops the connection without QUIT
+    void set_transcript(TranscriptHook hook) { transcript_ = std::move(hook); }
+
+private:
+    bool read_line(std::string& line);
+    void receive_more();
+    void send_all(const char* data, std::size_t size);
+    void note(Direction d, std::string_view text);
+
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+    Timeouts timeouts_;
+    std::string peer_;
+    std::string in_;          // received, not yet consumed
+    std::size_t in_pos_ = 0;
+    std::string out_;         // buffered for write()/flush()
+    TranscriptHook transcript_;
+};
+
+}  // namespace mvsmtp

@@ -1,0 +1,48 @@
+// mvsmtp/delivery.hpp — one-shot delivery policy: relay through the profile's server, or,
+// with no server configured, store in the outbox folder (the embedded default).
+//
+//   Profile p = load_profile(request);
+//   DeliveryReport r = deliver(message, p);   // never throws
+//   if (r.status == DeliveryStatus::Sent) ...
+//
+// The message is prepared (Message-ID, Date) and validated before any connection is made,
+// so bad input never reaches a server.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "mvsmtp/config.hpp"
+#include "mvsmtp/message.hpp"
+#include "mvsmtp/session.hpp"
+
+namespace mvsmtp {
+
+enum class DeliveryStatus : int {
+    Sent = 0,     // the server accepted the message for every recipient
+    Partial = 1,  // accepted for some recipients; see per-recipient results
+    Stored = 2,   // no server configured: written to the outbox folder, NOT sent
+    Failed = 3,   // nothing was accepted; see error
+};
+
+struct DeliveryReport {
+    DeliveryStatus status = DeliveryStatus::Failed;
+    ErrorCode error = ErrorCode::Ok;
+    std::string message;                    // human text, never a secret
+    std::optional<Reply> last_reply;
+    std::vector<RecipientResult> recipients;
+    std::string message_id;
+    std::string outbox_path;                // .eml written (Stored)
+    std::uint64_t size = 0;
+};
+
+// The session settings a profile describes (credentials only when a user is set).
+SessionSettings session_settings(const Profile& profile);
+
+// Fills From from the profile's default when the message has none.
+void apply_profile_defaults(Message& message, const Profile& profile);
+
+DeliveryReport deliver(Message message, const Profile& profile, TranscriptHook transcript = {}) noexcept;
+
+}  // namespace mvsmtp

@@ -1,0 +1,93 @@
+// mvsmtp/session.hpp — one SMTP conversation: greeting, EHLO, TLS, AUTH, transactions, QUIT.
+//
+//   SessionSettings s;  s.host = "mail.example.com";  s.port = 587;
+//   s.credentials = Credentials("user", "secret");
+//   Session session(s);
+//   session.open();                       // connect, EHLO, STARTTLS, EHLO, AUTH
+//   SendResult r = session.send(message); // per-recipient results; never throws for a 4xx/5xx
+//   session.quit();
+//
+// open() and send() throw mvsmtp::Error for anything that ends the conversation (network,
+// TLS, AUTH, protocol); after that the session is broken() and must not be reused.
+// Refusals inside a transaction (sender, recipients, message) come back in SendResult,
+// the transaction is reset with RSET, and the session stays usable.
+#pragma once
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "mvsmtp/auth.hpp"
+#include "mvsmtp/capabilities.hpp"
+#include "mvsmtp/connection.hpp"
+#include "mvsmtp/error.hpp"
+#include "mvsmtp/message.hpp"
+#include "mvsmtp/tls.hpp"
+
+namespace mvsmtp {
+
+struct SessionSettings {
+    std::string host;
+    int port = 587;
+    TlsSettings tls;
+    std::optional<Credentials> credentials;
+    std::vector<Mechanism> mechanisms;     // empty: strongest the server offers
+    bool allow_plaintext_auth = false;     // send credentials without TLS (explicit opt-in)
+    std::string client_name = "localhost"; // EHLO argument
+    Timeouts timeouts;
+    TranscriptHook transcript;
+};
+
+struct RecipientResult {
+    std::string address;
+    bool accepted = false;
+    ErrorCode error = ErrorCode::Ok;  // why not, when !accepted
+    Reply reply;                      // the server's answer to RCPT (or to DATA when it failed)
+};
+
+struct SendResult {
+    ErrorCode error = ErrorCode::Ok;  // Ok: accepted for every recipient
+    std::string message;              // human explanation when error != Ok
+    std::optional<Reply> last_reply;  // the reply that decided the outcome
+    std::vector<RecipientResult> recipients;
+    std::uint64_t size = 0;           // octets of the message as written (before dot-stuffing)
+    std::size_t accepted_count() const;
+    bool all_accepted() const { return error == ErrorCode::Ok; }
+};
+
+class Session {
+public:
+    explicit Session(SessionSettings settings);
+    ~Session();
+
+    void open();
+    SendResult send(const Message& message);
+    void quit() noexcept;  // polite QUIT, then close; never throws
+
+    bool broken() const { return broken_; }
+    bool is_open() const;
+    const Capabilities& capabilities() const { return caps_; }
+    TlsInfo tls_info() const { return connection_.tls_info(); }
+    const Reply& last_reply() const { return last_reply_; }
+
+private:
+    Reply command(const std::string& line, bool secret = false);
+    void greet();
+    void hello();
+    void secure();
+    void authenticate();
+    void reset_transaction(SendResult& result);
+    [[noreturn]] void fail(ErrorCode code, const std::string& message, const Reply& reply);
+
+    SessionSettings settings_;
+    Connection connection_;
+    Capabilities caps_;
+    Reply last_reply_;
+    bool broken_ = false;
+};
+
+// How a reply to a given stage maps to the error table.
+enum class Stage { Greeting, Hello, StartTls, Auth, MailFrom, RcptTo, Data, DataEnd };
+ErrorCode classify_reply(const Reply& reply, Stage stage);
+
+}  // namespace mvsmtp

@@ -1,0 +1,272 @@
+// config.cpp — profile loading; see mvsmtp/config.hpp.
+#include "mvsmtp/config.hpp"
+
+#include <Poco/AutoPtr.h>
+#include <Poco/Environment.h>
+#include <Poco/File.h>
+#include <Poco/Path.h>
+#include <Poco/Util/IniFileConfiguration.h>
+
+#include <algorithm>
+#include <cctype>
+#include <fstream>
+
+#include "mvsmtp/error.hpp"
+#include "platform.hpp"
+
+namespace mvsmtp {
+namespace {
+
+std::string lower(std::string s) {
+    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+}
+
+std::string trim(const std::string& s) {
+    const auto b = s.find_first_not_of(" \t\r\n");
+    if (b == std::string::npos) return {};
+    return s.substr(b, s.find_last_not_of(" \t\r\n") - b + 1);
+}
+
+bool file_exists(const std::string& path) {
+    try {
+        Poco::File f(path);
+        return f.exists() && f.isFile();
+    } catch (...) {
+        return false;
+    }
+}
+
+std::string find_config(const std::string& explicit_path) {
+    if (!explicit_path.empty()) {
+        if (!file_exists(explicit_path))
+            throw Error(ErrorCode::ConfigNotFound, "configuration file " + explicit_path + " not found");
+        return explicit_path;
+    }
+    const std::string env = Poco::Environment::get("MVSMTP_CONFIG", "");
+    if (!env.empty()) {
+        if (!file_exists(env))
+            throw Error(ErrorCode::ConfigNotFound, "MVSMTP_CONFIG names " + env + ", which does not exist");
+        return env;
+    }
+    std::vector<std::string> candidates = {"mvsmtp.ini"};
+    const std::string home = Poco::Environment::get("HOME", "");
+    if (!home.empty()) candidates.push_back(home + "/.mvsmtp.ini");
+    candidates.push_back("/etc/mvsmtp/mvsmtp.ini");
+    for (const auto& c : candidates)
+        if (file_exists(c)) return c;
+    return {};
+}
+
+void refuse_if_shared(const std::string& path, const std::string& what) {
+    if (platform::readable_by_others(path))
+        throw Error(ErrorCode::ConfigInsecure,
+                    what + " " + path + " holds a secret but other users can read it (mode " +
+                        platform::mode_string(path) + "); fix it with: chmod 600 " + path);
+}
+
+std::string read_password_file(const std::string& path) {
+    if (!file_exists(path))
+        throw Error(ErrorCode::PasswordFile, "password file " + path + " not found");
+    refuse_if_shared(path, "password file");
+    std::ifstream in(path, std::ios::binary);
+    std::string line;
+    if (!in || !std::getline(in, line))
+        throw Error(ErrorCode::PasswordFile, "password file " + path + " cannot be read or is empty");
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty()) throw Error(ErrorCode::PasswordFile, "password file " + path + " is empty");
+    return line;
+}
+
+int parse_int(const std::string& key, const std::string& value, int lo, int hi) {
+    try {
+        std::size_t used = 0;
+        const int n = std::stoi(value, &used);
+        if (used == value.size() && n >= lo && n <= hi) return n;
+    } catch (...) {
+    }
+    throw Error(ErrorCode::BadOption, key + " must be a whole number from " + std::to_string(lo) +
+                                          " to " + std::to_string(hi) + " (got \"" + value + "\")");
+}
+
+bool parse_bool(const std::string& key, const std::string& value) {
+    const std::string v = lower(value);
+    if (v == "1" || v == "yes" || v == "true" || v == "on") return true;
+    if (v == "0" || v == "no" || v == "false" || v == "off" || v.empty()) return false;
+    throw Error(ErrorCode::BadOption, key + " must be 1 or 0 (got \"" + value + "\")");
+}
+
+struct Pending {
+    bool port_set = false;
+    bool smtps_scheme = false;  // the server in force was given as smtps://
+    std::string password_file;
+};
+
+void apply(Profile& p, const std::string& key, const std::string& value, Pending& pending) {
+    bool& port_set = pending.port_set;
+    std::string& password_file = pending.password_file;
+    if (key == "server") {
+        if (value.empty()) { p.host.clear(); return; }
+        const ServerAddress s = parse_server(value);
+        p.host = s.host;
+        if (s.port) { p.port = s.port; port_set = true; }
+        pending.smtps_scheme = s.implicit_tls;
+    } else if (key == "port") {
+        if (value.empty()) return;
+        p.port = parse_int(key, value, 1, 65535);
+        port_set = true;
+    } else if (key == "tls") {
+        if (value.empty()) return;
+        const auto mode = parse_tls_mode(value);
+        if (!mode) throw Error(ErrorCode::BadOption, "tls must be required, opportunistic, off or implicit (got \"" + value + "\")");
+        p.tls = *mode;
+    } else if (key == "user") {
+        p.user = value;
+    } else if (key == "password") {
+        p.password = value;
+    } else if (key == "password_file") {
+        password_file = value;
+    } else if (key == "auth") {
+        p.auth.clear();
+        std::string list = value;
+        std::replace(list.begin(), list.end(), ',', ' ');
+        std::size_t pos = 0;
+        while (pos < list.size()) {
+            const std::size_t end = std::min(list.find(' ', pos), list.size());
+            const std::string word = list.substr(pos, end - pos);
+            pos = end + 1;
+            if (word.empty() || lower(word) == "auto") continue;
+            const auto m = parse_mechanism(word);
+            if (!m) throw Error(ErrorCode::BadOption, "unknown AUTH mechanism \"" + word + "\" (use PLAIN, LOGIN, CRAM-MD5 or XOAUTH2)");
+            p.auth.push_back(*m);
+        }
+    } else if (key == "allow_plaintext_auth") {
+        p.allow_plaintext_auth = parse_bool(key, value);
+    } else if (key == "from") {
+        p.from = value;
+    } else if (key == "helo") {
+        p.helo = value;
+    } else if (key == "ca_file") {
+        p.ca_file = value;
+    } else if (key == "connect_timeout") {
+        if (!value.empty()) p.timeouts.connect_ms = parse_int(key, value, 1, 3600) * 1000;
+    } else if (key == "timeout") {
+        if (!value.empty()) p.timeouts.io_ms = parse_int(key, value, 1, 3600) * 1000;
+    } else if (key == "outbox") {
+        p.outbox = value;
+    } else if (key == "charset") {
+        const std::string c = lower(value);
+        if (!c.empty() && c != "utf-8" && c != "utf8" && c != "cp1252" && c != "windows-1252" &&
+            c != "latin1" && c != "iso-8859-1")
+            throw Error(ErrorCode::BadOption, "charset must be utf-8, cp1252 or latin1 (got \"" + value + "\")");
+        p.charset = c;
+    }
+}
+
+}  // namespace
+
+const std::vector<std::string>& profile_keys() {
+    static const std::vector<std::string> keys = {
+        "server", "port", "tls", "user", "password", "password_file", "auth",
+        "allow_plaintext_auth", "from", "helo", "ca_file", "connect_timeout", "timeout",
+        "outbox", "charset"};
+    return keys;
+}
+
+ServerAddress parse_server(const std::string& raw) {
+    ServerAddress out;
+    std::string text = trim(raw);
+    const std::string l = lower(text);
+    if (l.rfind("smtps://", 0) == 0) {
+        out.implicit_tls = true;
+        out.scheme_given = true;
+        text = text.substr(8);
+    } else if (l.rfind("smtp://", 0) == 0) {
+        out.scheme_given = true;
+        text = text.substr(7);
+    } else if (l.find("://") != std::string::npos) {
+        throw Error(ErrorCode::BadOption, "server must be smtp://host:port or smtps://host:port (got \"" + raw + "\")");
+    }
+    if (!text.empty() && text.back() == '/') text.pop_back();
+    std::string port;
+    if (!text.empty() && text.front() == '[') {  // [IPv6]:port
+        const auto close = text.find(']');
+        if (close == std::string::npos) throw Error(ErrorCode::BadOption, "unterminated [ in server \"" + raw + "\"");
+        out.host = text.substr(1, close - 1);
+        if (close + 1 < text.size()) {
+            if (text[close + 1] != ':') throw Error(ErrorCode::BadOption, "bad server \"" + raw + "\"");
+            port = text.substr(close + 2);
+        }
+    } else {
+        const auto colon = text.find(':');
+        if (colon != std::string::npos && text.find(':', colon + 1) == std::string::npos) {
+            out.host = text.substr(0, colon);
+            port = text.substr(colon + 1);
+        } else {
+            out.host = text;  // a bare IPv6 address has several colons and no port
+        }
+    }
+    if (out.host.empty()) throw Error(ErrorCode::BadOption, "server has no host name (got \"" + raw + "\")");
+    for (char c : out.host)
+        if (static_cast<unsigned char>(c) <= 0x20 || c == '/' || c == '@')
+            throw Error(ErrorCode::BadOption, "server host name is malformed (got \"" + raw + "\")");
+    if (!port.empty()) out.port = parse_int("port", port, 1, 65535);
+    return out;
+}
+
+Profile load_profile(const ProfileRequest& request) {
+    Profile p;
+    Pending pending;
+    const std::string path = find_config(request.config_path);
+    const std::string section = request.profile.empty() ? "default" : request.profile;
+
+    if (!path.empty()) {
+        Poco::AutoPtr<Poco::Util::IniFileConfiguration> ini;
+        try {
+            ini = new Poco::Util::IniFileConfiguration(path);
+        } catch (const Poco::Exception& e) {
+            throw Error(ErrorCode::ConfigInvalid, "cannot read configuration " + path + ": " + e.displayText());
+        }
+        p.source = path;
+        Poco::Util::AbstractConfiguration::Keys keys;
+        ini->keys(section, keys);
+        if (!keys.empty()) {
+            p.name = section;
+            for (const auto& k : keys) {
+                const std::string key = lower(k);
+                const auto& known = profile_keys();
+                if (std::find(known.begin(), known.end(), key) == known.end())
+                    throw Error(ErrorCode::ConfigInvalid, "unknown key \"" + k + "\" in profile [" + section +
+                                                              "] of " + path);
+                if (key == "password") refuse_if_shared(path, "configuration file");
+                apply(p, key, trim(ini->getRawString(section + "." + k)), pending);
+            }
+        } else if (!request.profile.empty()) {
+            throw Error(ErrorCode::ProfileNotFound, "profile [" + request.profile + "] not found in " + path);
+        }
+    } else if (!request.profile.empty()) {
+        throw Error(ErrorCode::ConfigNotFound,
+                    "profile [" + request.profile + "] requested but no configuration file was found "
+                    "(looked at $MVSMTP_CONFIG, ./mvsmtp.ini, ~/.mvsmtp.ini, /etc/mvsmtp/mvsmtp.ini)");
+    }
+
+    for (const auto& [k, v] : request.overrides) {
+        const std::string key = lower(k);
+        const auto& known = profile_keys();
+        if (std::find(known.begin(), known.end(), key) == known.end())
+            throw Error(ErrorCode::BadOption, "unknown option \"" + k + "\"");
+        apply(p, key, trim(v), pending);
+    }
+    // smtps:// always means TLS from the first byte: waiting for a plaintext greeting on
+    // such a port only ends in a timeout. Asking for no TLS at all there is a contradiction.
+    if (pending.smtps_scheme) {
+        if (p.tls == TlsMode::Off)
+            throw Error(ErrorCode::BadOption, "server is smtps:// (implicit TLS) but tls=off; use smtp:// for an unencrypted server");
+        p.tls = TlsMode::Implicit;
+    }
+    if (!pending.password_file.empty()) p.password = read_password_file(pending.password_file);
+    if (!pending.port_set) p.port = p.tls == TlsMode::Implicit ? 465 : 587;
+    return p;
+}
+
+}  // namespace mvsmtp

@@ -1,0 +1,279 @@
+// connection.cpp — sockets with deadlines, STARTTLS/implicit TLS, reply reading.
+#include "mvsmtp/connection.hpp"
+
+#include <Poco/Exception.h>
+#include <Poco/Net/DNS.h>
+#include <Poco/Net/NetException.h>
+#include <Poco/Net/SecureStreamSocket.h>
+#include <Poco/Net/SSLException.h>
+#include <Poco/Net/SocketAddress.h>
+#include <Poco/Net/StreamSocket.h>
+#include <Poco/Timespan.h>
+
+#include "mvsmtp/error.hpp"
+#include "platform.hpp"
+#include "tls_context.hpp"
+
+namespace mvsmtp {
+namespace {
+
+constexpr std::size_t kReceiveChunk = 16 * 1024;
+constexpr std::size_t kFlushThreshold = 64 * 1024;
+
+Poco::Timespan millis(int ms) { return Poco::Timespan(static_cast<Poco::Timespan::TimeDiff>(ms) * 1000); }
+
+}  // namespace
+
+struct Connection::Impl {
+    Poco::Net::StreamSocket plain;
+    std::unique_ptr<Poco::Net::SecureStreamSocket> secure;
+    bool open = false;
+
+    Poco::Net::StreamSocket& socket() {
+        return secure ? static_cast<Poco::Net::StreamSocket&>(*secure) : plain;
+    }
+};
+
+Connection::Connection(Timeouts timeouts) : impl_(std::make_unique<Impl>()), timeouts_(timeouts) {}
+
+Connection::~Connection() { close(); }
+
+void Connection::note(Direction d, std::string_view text) {
+    if (!transcript_) return;
+    try {
+        transcript_(d, text);
+    } catch (...) {
+        // A failing transcript must not break the conversation.
+    }
+}
+
+void Connection::connect(const std::string& host, int port) {
+    close();
+    if (port <= 0 || port > 65535) throw Error(ErrorCode::BadOption, "port out of range");
+    std::vector<Poco::Net::IPAddress> addresses;
+    Poco::Net::IPAddress literal;
+    if (Poco::Net::IPAddress::tryParse(host, literal)) {
+        addresses.push_back(literal);
+    } else {
+        try {
+            addresses = Poco::Net::DNS::resolve(host).addresses();
+        } catch (const Poco::Exception& e) {
+            throw Error(ErrorCode::DnsFailed, "cannot resolve mail server " + host + ": " + e.message());
+        }
+        if (addresses.empty()) throw Error(ErrorCode::DnsFailed, "no address for mail server " + host);
+    }
+    std::string last_error;
+    ErrorCode last_code = ErrorCode::ConnectFailed;
+    for (const auto& address : addresses) {
+        const Poco::Net::SocketAddress target(address, static_cast<Poco::UInt16>(port));
+        try {
+            Poco::Net::StreamSocket s(target.family());
+            s.connect(target, millis(timeouts_.connect_ms));
+            s.setNoDelay(true);
+            s.setReceiveTimeout(millis(timeouts_.io_ms));
+            s.setSendTimeout(millis(timeouts_.io_ms));
+            impl_->plain = s;
+            impl_->open = true;
+            peer_ = target.toString();
+            note(Direction::Info, "connected to " + peer_);
+            return;
+        } catch (const Poco::TimeoutException&) {
+            last_code = ErrorCode::Timeout;
+            last_error = "connection to " + target.toString() + " timed out";
+        } catch (const Poco::Exception& e) {
+            last_code = ErrorCode::ConnectFailed;
+            last_error = "cannot connect to " + target.toString() + ": " + e.displayText();
+        }
+    }
+    throw Error(last_code, last_error);
+}
+
+void Connection::start_tls(const TlsSettings& settings, const std::string& host) {
+    if (!impl_->open) throw Error(ErrorCode::ConnectionLost, "not connected");
+    // RFC 3207 §4.2: anything the server sent before the handshake could have been injected.
+    in_.clear();
+    in_pos_ = 0;
+    const std::string name = settings.verify_name.empty() ? host : settings.verify_name;
+    auto context = tls::client_context(settings.ca_file);
+    platform::SigpipeGuard guard;
+    try {
+        auto secure = std::make_unique<Poco::Net::SecureStreamSocket>(
+            Poco::Net::SecureStreamSocket::attach(impl_->plain, name, context));
+        secure->setReceiveTimeout(millis(timeouts_.io_ms));
+        secure->setSendTimeout(millis(timeouts_.io_ms));
+        secure->completeHandshake();
+        impl_->secure = std::move(secure);
+    } catch (const Error&) {
+        close();
+        throw;
+    } catch (const Poco::TimeoutException&) {
+        close();
+        throw Error(ErrorCode::Timeout, "TLS handshake with " + peer_ + " timed out");
+    } catch (const Poco::Net::CertificateValidationException& e) {
+        close();
+        throw Error(ErrorCode::TlsCertificate, "certificate of " + name + " rejected: " + e.message());
+    } catch (const Poco::Exception& e) {
+        close();
+        const std::string text = e.displayText();
+        if (text.find("certificate verify failed") != std::string::npos)
+            throw Error(ErrorCode::TlsCertificate,
+                        "certificate of " + name + " is not trusted (unknown CA, expired or "
+                        "self-signed): " + e.message());
+        std::string hint;
+        if (text.find("wrong version number") != std::string::npos || text.find("packet length too long") != std::string::npos)
+            hint = " (the server did not answer in TLS: for a STARTTLS port such as 587 or 25 use smtp:// "
+                   "and tls=required instead of implicit TLS)";
+        throw Error(ErrorCode::TlsFailed, "TLS handshake with " + peer_ + " failed: " + text + hint);
+    }
+    std::string why;
+    if (!tls::certificate_matches(*impl_->secure, name, why)) {
+        close();
+        throw Error(ErrorCode::TlsCertificate, why);
+    }
+    const TlsInfo info = tls_info();
+    note(Direction::Info, "TLS " + info.protocol + " " + info.cipher + ", certificate " +
+                              info.peer_subject + " issued by " + info.peer_issuer +
+                              ", expires " + info.peer_expires);
+}
+
+bool Connection::encrypted() const { return impl_->secure != nullptr; }
+
+TlsInfo Connection::tls_info() const {
+    if (!impl_->secure) return {};
+    return tls::describe(*impl_->secure);
+}
+
+bool Connection::is_open() const { return impl_->open; }
+
+void Connection::close() noexcept {
+    if (!impl_->open) return;
+    impl_->open = false;
+    try {
+        platform::SigpipeGuard guard;
+        if (impl_->secure) {
+            // A close_notify alert is a write; the guard keeps it from raising SIGPIPE.
+            impl_->secure->close();
+            impl_->secure.reset();
+        }
+        impl_->plain.close();
+    } catch (...) {
+    }
+    impl_->secure.reset();
+    in_.clear();
+    in_pos_ = 0;
+    out_.clear();
+}
+
+void Connection::send_all(const char* data, std::size_t size) {
+    if (!impl_->open) throw Error(ErrorCode::ConnectionLost, "connection to mail server is closed");
+    platform::SigpipeGuard guard;
+    try {
+        auto& sock = impl_->socket();
+        const int flags = impl_->secure ? 0 : platform::nosignal_send_flags();
+        while (size > 0) {
+            const int chunk = static_cast<int>(std::min<std::size_t>(size, 1 << 20));
+            const int n = sock.sendBytes(data, chunk, flags);
+            if (n <= 0) throw Error(ErrorCode::ConnectionLost, "mail server closed the connection");
+            data += n;
+            size -= static_cast<std::size_t>(n);
+        }
+    } catch (const Error&) {
+        close();
+        throw;
+    } catch (const Poco::TimeoutException&) {
+        close();
+        throw Error(ErrorCode::Timeout, "sending to " + peer_ + " timed out");
+    } catch (const Poco::Exception& e) {
+        close();
+        throw Error(ErrorCode::ConnectionLost, "connection to " + peer_ + " lost: " + e.displayText());
+    }
+}
+
+void Connection::send_line(const std::string& wire_line, bool secret) {
+    flush();
+    std::string_view shown(wire_line);
+    while (!shown.empty() && (shown.back() == '\n' || shown.back() == '\r')) shown.remove_suffix(1);
+    if (secret) {
+        // Keep "AUTH <mechanism>" so transcripts stay readable; the rest is the secret.
+        std::string redacted = "<redacted>";
+        if (shown.rfind("AUTH ", 0) == 0) {
+            const std::size_t end = shown.find(' ', 5);
+            redacted = std::string(shown.substr(0, end)) + (end == std::string_view::npos ? "" : " <redacted>");
+        }
+        note(Direction::Sent, redacted);
+    } else {
+        note(Direction::Sent, shown);
+    }
+    send_all(wire_line.data(), wire_line.size());
+}
+
+void Connection::write(const char* data, std::size_t size) {
+    out_.append(data, size);
+    if (out_.size() >= kFlushThreshold) flush();
+}
+
+void Connection::flush() {
+    if (out_.empty()) return;
+    std::string pending;
+    pending.swap(out_);
+    send_all(pending.data(), pending.size());
+}
+
+void Connection::receive_more() {
+    if (!impl_->open) throw Error(ErrorCode::ConnectionLost, "connection to mail server is closed");
+    if (in_pos_ > 0) {
+        in_.erase(0, in_pos_);
+        in_pos_ = 0;
+    }
+    char buf[kReceiveChunk];
+    int n = 0;
+    try {
+        platform::SigpipeGuard guard;  // TLS reads may write (renegotiation, alerts)
+        n = impl_->socket().receiveBytes(buf, static_cast<int>(sizeof buf));
+    } catch (const Poco::TimeoutException&) {
+        close();
+        throw Error(ErrorCode::Timeout, "mail server " + peer_ + " did not answer in time");
+    } catch (const Poco::Exception& e) {
+        close();
+        throw Error(ErrorCode::ConnectionLost, "connection to " + peer_ + " lost: " + e.displayText());
+    }
+    if (n <= 0) {
+        close();
+        throw Error(ErrorCode::ConnectionLost, "mail server " + peer_ + " closed the connection");
+    }
+    in_.append(buf, static_cast<std::size_t>(n));
+}
+
+bool Connection::read_line(std::string& line) {
+    const std::size_t eol = in_.find('\n', in_pos_);
+    if (eol == std::string::npos) {
+        if (in_.size() - in_pos_ > ReplyParser::kMaxLineLength + 2) {
+            close();
+            throw Error(ErrorCode::ProtocolError, "reply line from mail server is too long");
+        }
+        return false;
+    }
+    std::size_t end = eol;
+    if (end > in_pos_ && in_[end - 1] == '\r') --end;
+    line.assign(in_, in_pos_, end - in_pos_);
+    in_pos_ = eol + 1;
+    return true;
+}
+
+Reply Connection::read_reply() {
+    flush();
+    ReplyParser parser;
+    std::string line;
+    for (;;) {
+        while (!read_line(line)) receive_more();
+        note(Direction::Received, line);
+        try {
+            if (parser.feed(line)) return parser.take();
+        } catch (const Error&) {
+            close();
+            throw;
+        }
+    }
+}
+
+}  // namespace mvsmtp

@@ -1,0 +1,114 @@
+// platform_posix.cpp — POSIX implementations of platform.hpp.
+#include "platform.hpp"
+
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <new>
+#include <stdexcept>
+
+namespace mvsmtp::platform {
+
+struct SigpipeGuard::State {
+    sigset_t old_mask;
+    bool was_pending = false;
+    bool blocked = false;
+};
+
+SigpipeGuard::SigpipeGuard() {
+    static_assert(sizeof(State) <= sizeof(state_), "state buffer too small");
+    auto* s = new (state_) State();
+    sigset_t pipe_set, pending;
+    sigemptyset(&pipe_set);
+    sigaddset(&pipe_set, SIGPIPE);
+    sigemptyset(&pending);
+    sigpending(&pending);
+    s->was_pending = sigismember(&pending, SIGPIPE) == 1;
+    s->blocked = pthread_sigmask(SIG_BLOCK, &pipe_set, &s->old_mask) == 0;
+}
+
+SigpipeGuard::~SigpipeGuard() {
+    auto* s = reinterpret_cast<State*>(state_);
+    if (s->blocked) {
+        // Consume only a SIGPIPE that we caused; one that was already pending belongs to
+        // the caller.
+        if (!s->was_pending) {
+            sigset_t pipe_set, pending;
+            sigemptyset(&pipe_set);
+            sigaddset(&pipe_set, SIGPIPE);
+            sigemptyset(&pending);
+            if (sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE) == 1) {
+                const struct timespec zero = {0, 0};
+                while (sigtimedwait(&pipe_set, nullptr, &zero) < 0 && errno == EINTR) {}
+            }
+        }
+        pthread_sigmask(SIG_SETMASK, &s->old_mask, nullptr);
+    }
+    s->~State();
+}
+
+int nosignal_send_flags() {
+#ifdef MSG_NOSIGNAL
+    return MSG_NOSIGNAL;
+#else
+    return 0;
+#endif
+}
+
+bool readable_by_others(const std::string& path) {
+    struct stat st;
+    if (::stat(path.c_str(), &st) != 0) return false;
+    return (st.st_mode & (S_IRGRP | S_IROTH)) != 0;
+}
+
+std::string mode_string(const std::string& path) {
+    struct stat st;
+    if (::stat(path.c_str(), &st) != 0) return "?";
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    return buf;
+}
+
+void fsync_path(const std::string& path) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return;
+    ::fsync(fd);
+    ::close(fd);
+}
+
+void write_file_atomically(const std::string& path, const std::string& content) {
+    const std::string tmp = path + ".tmp";
+    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) throw std::runtime_error(tmp + ": " + std::strerror(errno));
+    std::size_t done = 0;
+    while (done < content.size()) {
+        const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+            const int e = errno;
+            ::close(fd);
+            ::unlink(tmp.c_str());
+            throw std::runtime_error(tmp + ": " + std::strerror(e));
+        }
+        done += static_cast<std::size_t>(n);
+    }
+    if (::fsync(fd) != 0 || ::close(fd) != 0) {
+        const int e = errno;
+        ::unlink(tmp.c_str());
+        throw std::runtime_error(tmp + ": " + std::strerror(e));
+    }
+    if (::rename(tmp.c_str(), path.c_str()) != 0) {
+        const int e = errno;
+        ::unlink(tmp.c_str());
+        throw std::runtime_error(path + ": " + std::strerror(e));
+    }
+}
+
+}  // namespace mvsmtp::platform

@@ -1,0 +1,285 @@
+// session.cpp — the SMTP conversation (RFC 5321 §3, §4.1) on top of Connection.
+#include "mvsmtp/session.hpp"
+
+#include "mvsmtp/command.hpp"
+#include "mvsmtp/dot_stuffer.hpp"
+#include "mvsmtp/mime.hpp"
+
+namespace mvsmtp {
+
+std::size_t SendResult::accepted_count() const {
+    std::size_t n = 0;
+    for (const auto& r : recipients) n += r.accepted ? 1 : 0;
+    return n;
+}
+
+ErrorCode classify_reply(const Reply& reply, Stage stage) {
+    if (reply.is_positive()) return ErrorCode::Ok;
+    const bool transient = reply.is_transient();
+    // 421 at any stage: the server is shutting the channel (RFC 5321 §3.8).
+    if (reply.code == 421) return ErrorCode::ServerUnavailable;
+    if (reply.code == 530 && stage != Stage::Auth) return ErrorCode::AuthRequired;
+    if (reply.code == 552 && (stage == Stage::DataEnd || stage == Stage::MailFrom))
+        return ErrorCode::MessageTooLarge;
+    switch (stage) {
+        case Stage::Greeting:
+        case Stage::Hello:
+            return transient ? ErrorCode::ServerUnavailable : ErrorCode::ServerRejected;
+        case Stage::StartTls:
+            return transient ? ErrorCode::ServerTransient : ErrorCode::TlsUnavailable;
+        case Stage::Auth:
+            if (transient) return ErrorCode::AuthDeferred;
+            if (reply.code == 504) return ErrorCode::AuthUnsupported;
+            return ErrorCode::AuthFailed;
+        case Stage::MailFrom:
+            return transient ? ErrorCode::SenderDeferred : ErrorCode::SenderRejected;
+        case Stage::RcptTo:
+            return transient ? ErrorCode::RecipientDeferred : ErrorCode::RecipientRejected;
+        case Stage::Data:
+        case Stage::DataEnd:
+            return transient ? ErrorCode::MessageDeferred : ErrorCode::MessageRejected;
+    }
+    return transient ? ErrorCode::ServerTransient : ErrorCode::ServerRejected;
+}
+
+Session::Session(SessionSettings settings)
+    : settings_(std::move(settings)), connection_(settings_.timeouts) {
+    connection_.set_transcript(settings_.transcript);
+}
+
+Session::~Session() { connection_.close(); }
+
+bool Session::is_open() const { return connection_.is_open() && !broken_; }
+
+Reply Session::command(const std::string& line, bool secret) {
+    try {
+        connection_.send_line(line, secret);
+        last_reply_ = connection_.read_reply();
+        return last_reply_;
+    } catch (const Error&) {
+        broken_ = true;
+        throw;
+    }
+}
+
+void Session::fail(ErrorCode code, const std::string& message, const Reply& reply) {
+    quit();
+    broken_ = true;
+    throw Error(code, message + ": " + reply.summary(), reply);
+}
+
+void Session::open() {
+    broken_ = false;
+    try {
+        connection_.connect(settings_.host, settings_.port);
+        if (settings_.tls.mode == TlsMode::Implicit) connection_.start_tls(settings_.tls, settings_.host);
+        greet();
+        hello();
+        secure();
+        authenticate();
+    } catch (const Error&) {
+        broken_ = true;
+        connection_.close();
+        throw;
+    }
+}
+
+void Session::greet() {
+    try {
+        last_reply_ = connection_.read_reply();
+    } catch (const Error& e) {
+        broken_ = true;
+        // The usual cause of a silent server: a STARTTLS client on an implicit-TLS port.
+        if (e.code() == ErrorCode::Timeout && settings_.tls.mode != TlsMode::Implicit)
+            throw Error(e.code(), std::string(e.what()) + " (no greeting: if " + std::to_string(settings_.port) +
+                                      " is an implicit-TLS port such as 465, use smtps:// or tls=implicit)");
+        throw;
+    }
+    if (last_reply_.code != 220)
+        fail(classify_reply(last_reply_, Stage::Greeting), "mail server refused the connection", last_reply_);
+}
+
+void Session::hello() {
+    Reply r = command(command::ehlo(settings_.client_name));
+    if (r.code == 250) {
+        caps_ = Capabilities::from_ehlo(r);
+        return;
+    }
+    // RFC 5321 §4.1.4: a server that does not know EHLO answers 500/502; fall back to HELO.
+    if (r.is_permanent() && r.code != 554) {
+        Reply h = command(command::helo(settings_.client_name));
+        if (h.code == 250) {
+            caps_ = Capabilities::from_helo(h);
+            return;
+        }
+        r = h;
+    }
+    fail(classify_reply(r, Stage::Hello), "mail server refused EHLO", r);
+}
+
+void Session::secure() {
+    const TlsMode mode = settings_.tls.mode;
+    if (mode == TlsMode::Off || mode == TlsMode::Implicit || connection_.encrypted()) return;
+    if (!caps_.has("STARTTLS")) {
+        if (mode == TlsMode::Opportunistic) return;
+        quit();
+        broken_ = true;
+        throw Error(ErrorCode::TlsUnavailable,
+                    "TLS is required but " + settings_.host + " does not offer STARTTLS; nothing "
+                    "was sent (set tls=implicit for port 465, or tls=opportunistic to allow plaintext)");
+    }
+    Reply r = command(command::starttls());
+    if (r.code != 220) {
+        if (mode == TlsMode::Opportunistic && r.is_permanent()) return;
+        fail(classify_reply(r, Stage::StartTls), "STARTTLS refused", r);
+    }
+    try {
+        connection_.start_tls(settings_.tls, settings_.host);
+    } catch (const Error&) {
+        broken_ = true;
+        throw;
+    }
+    // RFC 3207 §4.2: forget everything learned before TLS and ask again.
+    caps_ = Capabilities{};
+    hello();
+}
+
+void Session::authenticate() {
+    if (!settings_.credentials) return;
+    if (!connection_.encrypted() && !settings_.allow_plaintext_auth) {
+        quit();
+        broken_ = true;
+        throw Error(ErrorCode::AuthNeedsTls,
+                    "credentials were not sent to " + settings_.host +
+                        " because the connection is not encrypted (use tls=required, or set "
+                        "allow_plaintext_auth=1 if you accept the risk)");
+    }
+    if (!caps_.has("AUTH")) {
+        quit();
+        broken_ = true;
+        throw Error(ErrorCode::AuthUnsupported, "server " + settings_.host + " does not offer AUTH");
+    }
+    const auto mechanism = choose_mechanism(caps_, settings_.mechanisms);
+    if (!mechanism) {
+        std::string offered;
+        for (const auto& m : caps_.auth_mechanisms) offered += (offered.empty() ? "" : " ") + m;
+        quit();
+        broken_ = true;
+        throw Error(ErrorCode::AuthUnsupported,
+                    "no AUTH mechanism in common with " + settings_.host + " (server offers: " + offered + ")");
+    }
+    SaslExchange sasl(*mechanism, *settings_.credentials);
+    Reply r = command(sasl.first_line(), true);
+    while (r.code == 334) r = command(sasl.respond(r), true);
+    if (r.code != 235)
+        fail(classify_reply(r, Stage::Auth),
+             std::string("AUTH ") + mechanism_name(*mechanism) + " failed for user " +
+                 settings_.credentials->user(),
+             r);
+}
+
+void Session::reset_transaction(SendResult& result) {
+    Reply r = command(command::rset());
+    if (r.code != 250) {
+        // A server that cannot reset is not safe for another transaction.
+        broken_ = true;
+        quit();
+    }
+    (void)result;
+}
+
+SendResult Session::send(const Message& message) {
+    if (!is_open()) throw Error(ErrorCode::ConnectionLost, "SMTP session is not open");
+    SendResult result;
+    const auto recipients = message.envelope_recipients();
+
+    Reply mail = command(command::mail_from(message.envelope_sender()));
+    if (mail.code != 250) {
+        result.error = classify_reply(mail, Stage::MailFrom);
+        result.message = "sender <" + message.envelope_sender() + "> refused: " + mail.summary();
+        result.last_reply = mail;
+        for (const auto& a : recipients) result.recipients.push_back({a, false, result.error, mail});
+        reset_transaction(result);
+        return result;
+    }
+
+    bool any_permanent = false;
+    for (const auto& address : recipients) {
+        Reply r = command(command::rcpt_to(address));
+        RecipientResult rr{address, r.code == 250 || r.code == 251, ErrorCode::Ok, r};
+        if (!rr.accepted) {
+            rr.error = classify_reply(r, Stage::RcptTo);
+            if (rr.error == ErrorCode::Ok) rr.error = ErrorCode::RecipientRejected;
+            any_permanent = any_permanent || !is_transient(rr.error);
+            if (result.error == ErrorCode::Ok) {
+                result.error = rr.error;
+                result.message = "recipient <" + address + "> refused: " + r.summary();
+                result.last_reply = r;
+            }
+        }
+        result.recipients.push_back(std::move(rr));
+    }
+    if (result.accepted_count() == 0) {
+        // Nothing to deliver: no DATA, and the transaction is reset (RFC 5321 §3.3).
+        result.error = any_permanent ? ErrorCode::RecipientRejected : ErrorCode::RecipientDeferred;
+        result.message = "every recipient was refused; first: " + result.message;
+        reset_transaction(result);
+        return result;
+    }
+
+    Reply go = command(command::data());
+    if (go.code != 354) {
+        const ErrorCode e = classify_reply(go, Stage::Data);
+        for (auto& rr : result.recipients)
+            if (rr.accepted) rr = {rr.address, false, e, go};
+        result.error = e;
+        result.message = "DATA refused: " + go.summary();
+        result.last_reply = go;
+        reset_transaction(result);
+        return result;
+    }
+
+    try {
+        DotStuffer body(connection_);
+        write_message(message, body);
+        body.finish();
+        result.size = body.bytes_in();
+    } catch (const Error&) {
+        // The server is inside DATA and we cannot finish the message: the only safe end is
+        // to drop the connection, so no truncated message is ever accepted.
+        broken_ = true;
+        connection_.close();
+        throw;
+    }
+    Reply done;
+    try {
+        done = connection_.read_reply();
+        last_reply_ = done;
+    } catch (const Error&) {
+        broken_ = true;
+        throw;
+    }
+    result.last_reply = done;
+    if (done.code != 250) {
+        const ErrorCode e = classify_reply(done, Stage::DataEnd);
+        for (auto& rr : result.recipients)
+            if (rr.accepted) rr = {rr.address, false, e, done};
+        result.error = e;
+        result.message = "message refused after DATA: " + done.summary();
+        reset_transaction(result);
+    }
+    return result;
+}
+
+void Session::quit() noexcept {
+    try {
+        if (connection_.is_open()) {
+            connection_.send_line(command::quit());
+            connection_.read_reply();
+        }
+    } catch (...) {
+    }
+    connection_.close();
+}
+
+}  // namespace mvsmtp
