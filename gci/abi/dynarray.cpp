@@ -1,0 +1,104 @@
+// dynarray.cpp — see dynarray.hpp.
+#include "dynarray.hpp"
+
+namespace mvsmtp::gci {
+
+std::vector<std::string_view> split(std::string_view text, char mark) {
+    std::vector<std::string_view> out;
+    std::size_t start = 0;
+    for (;;) {
+        const std::size_t pos = text.find(mark, start);
+        if (pos == std::string_view::npos) {
+            out.push_back(text.substr(start));
+            return out;
+        }
+        out.push_back(text.substr(start, pos - start));
+        start = pos + 1;
+    }
+}
+
+std::string extract(std::string_view text, int attr, int value, int sub) {
+    if (attr < 1) return {};
+    const auto attrs = split(text, kAttributeMark);
+    if (static_cast<std::size_t>(attr) > attrs.size()) return {};
+    std::string_view a = attrs[attr - 1];
+    if (value < 1) return std::string(a);
+    const auto vals = split(a, kValueMark);
+    if (static_cast<std::size_t>(value) > vals.size()) return {};
+    std::string_view v = vals[value - 1];
+    if (sub < 1) return std::string(v);
+    const auto subs = split(v, kSubvalueMark);
+    if (static_cast<std::size_t>(sub) > subs.size()) return {};
+    return std::string(subs[sub - 1]);
+}
+
+std::vector<std::string> values(std::string_view text, int attr) {
+    std::vector<std::string> out;
+    const std::string a = extract(text, attr);
+    for (auto v : split(a, kValueMark)) out.emplace_back(v);
+    while (!out.empty() && out.back().empty()) out.pop_back();
+    return out;
+}
+
+std::string marks_to(std::string_view text, std::string_view with) {
+    std::string out;
+    out.reserve(text.size());
+    for (char c : text) {
+        if (c == kAttributeMark || c == kValueMark || c == kSubvalueMark)
+            out += with;
+        else
+            out += c;
+    }
+    return out;
+}
+
+std::string clean_value(std::string_view text) {
+    std::string out(text);
+    for (char& c : out) {
+        const auto u = static_cast<unsigned char>(c);
+        if (c == '\t') c = ' ';
+        else if (u < 0x20 || u == 0x7f) c = '?';
+    }
+    return out;
+}
+
+void DynArrayBuilder::grow(int attr) {
+    if (attr >= 1 && attrs_.size() < static_cast<std::size_t>(attr)) attrs_.resize(attr, {std::string()});
+}
+
+void DynArrayBuilder::set(int attr, std::string_view value) {
+    if (attr < 1) return;
+    grow(attr);
+    attrs_[attr - 1] = {std::string(value)};
+}
+
+void DynArrayBuilder::set(int attr, int value, std::string_view text) {
+    if (attr < 1 || value < 1) return;
+    grow(attr);
+    auto& vals = attrs_[attr - 1];
+    if (vals.size() < static_cast<std::size_t>(value)) vals.resize(value);
+    vals[value - 1] = std::string(text);
+}
+
+void DynArrayBuilder::set(int attr, const std::vector<std::string>& vals) {
+    if (attr < 1) return;
+    grow(attr);
+    auto& slot = attrs_[attr - 1];
+    slot.clear();
+    for (const auto& v : vals) slot.push_back(v);
+    if (slot.empty()) slot.emplace_back();
+}
+
+std::string DynArrayBuilder::str() const {
+    std::string out;
+    for (std::size_t a = 0; a < attrs_.size(); ++a) {
+        if (a) out += kAttributeMark;
+        for (std::size_t v = 0; v < attrs_[a].size(); ++v) {
+            if (v) out += kValueMark;
+            out += attrs_[a][v];
+        }
+    }
+    return out;
+}
+
+}  // namespace mvsmtp::gci

@@ -1,0 +1,207 @@
+// marshal.cpp — see marshal.hpp.
+#include "marshal.hpp"
+
+#include <cctype>
+
+#include "dynarray.hpp"
+#include "layout.hpp"
+#include "mvsmtp/address.hpp"
+#include "mvsmtp/encoding.hpp"
+#include "mvsmtp/error.hpp"
+
+namespace mvsmtp::gci {
+namespace {
+
+namespace M = field::Message;
+namespace O = field::Options;
+namespace R = field::Result;
+
+std::string upper(std::string s) {
+    for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return s;
+}
+
+std::string trimmed(std::string s) {
+    const auto b = s.find_first_not_of(" \t");
+    if (b == std::string::npos) return {};
+    return s.substr(b, s.find_last_not_of(" \t") - b + 1);
+}
+
+std::vector<Mailbox> mailboxes(std::string_view message, int attr, InputCharset cs, const char* what) {
+    std::vector<Mailbox> out;
+    for (const auto& v : values(message, attr)) {
+        const std::string text = trimmed(to_utf8(v, cs));
+        if (text.empty()) continue;
+        try {
+            for (auto& m : parse_mailbox_list(text)) out.push_back(std::move(m));
+        } catch (const Error& e) {
+            throw Error(e.code(), std::string(what) + ": " + e.what());
+        }
+    }
+    return out;
+}
+
+std::string value_at(const std::vector<std::string>& v, std::size_t i) { return i < v.size() ? v[i] : std::string(); }
+
+Priority priority_of(const std::string& raw) {
+    const std::string p = upper(trimmed(raw));
+    if (p.empty()) return Priority::None;
+    if (p == "1" || p == "2" || p == "HIGH" || p == "URGENT") return Priority::High;
+    if (p == "3" || p == "NORMAL") return Priority::Normal;
+    if (p == "4" || p == "5" || p == "LOW") return Priority::Low;
+    throw Error(ErrorCode::BadArgument, "MESSAGE<M.PRIORITY> must be 1/HIGH, 3/NORMAL or 5/LOW (got \"" + raw + "\")");
+}
+
+}  // namespace
+
+ProfileRequest options_request(std::string_view options) {
+    ProfileRequest req;
+    req.profile = trimmed(extract(options, O::PROFILE));
+    req.config_path = trimmed(extract(options, O::CONFIG));
+    const std::pair<int, const char*> keys[] = {
+        {O::SERVER, "server"}, {O::PORT, "port"}, {O::TLS, "tls"}, {O::USER, "user"},
+        {O::PASSWORD, "password"}, {O::PASSWORD_FILE, "password_file"}, {O::AUTH, "auth"},
+        {O::ALLOW_PLAINTEXT_AUTH, "allow_plaintext_auth"}, {O::CA_FILE, "ca_file"},
+        {O::HELO, "helo"}, {O::CONNECT_TIMEOUT, "connect_timeout"}, {O::TIMEOUT, "timeout"},
+        {O::OUTBOX, "outbox"}, {O::CHARSET, "charset"}, {O::FROM, "from"}};
+    for (const auto& [attr, key] : keys) {
+        // A password may legitimately start or end with a space; nothing else may.
+        std::string v = attr == O::PASSWORD ? extract(options, attr) : trimmed(extract(options, attr));
+        if (v.find_first_of(std::string("\x1D\x1C", 2)) != std::string::npos)
+            throw Error(ErrorCode::BadOption, std::string("OPTIONS field for ") + key + " must be a single value");
+        if (!v.empty()) req.overrides[key] = v;
+    }
+    return req;
+}
+
+InputCharset charset_of(const Profile& profile) {
+    if (profile.charset.empty()) return InputCharset::Utf8;
+    const auto cs = input_charset_from_name(profile.charset);
+    return cs ? *cs : InputCharset::Utf8;
+}
+
+Message decode_message(std::string_view message, std::string_view body, InputCharset cs) {
+    Message m;
+    const auto from = mailboxes(message, M::FROM, cs, "MESSAGE<M.FROM>");
+    if (from.size() > 1) throw Error(ErrorCode::BadAddress, "MESSAGE<M.FROM> must hold one address");
+    if (!from.empty()) m.from = from.front();
+    m.to = mailboxes(message, M::TO, cs, "MESSAGE<M.TO>");
+    m.cc = mailboxes(message, M::CC, cs, "MESSAGE<M.CC>");
+    m.bcc = mailboxes(message, M::BCC, cs, "MESSAGE<M.BCC>");
+    m.reply_to = mailboxes(message, M::REPLY_TO, cs, "MESSAGE<M.REPLY.TO>");
+    const std::string subject = extract(message, M::SUBJECT);
+    if (subject.find_first_of(std::string("\x1D\x1C", 2)) != std::string::npos)
+        throw Error(ErrorCode::HeaderInjection, "MESSAGE<M.SUBJECT> must be a single value");
+    m.subject = to_utf8(subject, cs);
+    m.return_path = trimmed(to_utf8(extract(message, M::RETURN_PATH), cs));
+    if (!m.return_path.empty()) validate_address(m.return_path);
+
+    // BODY and HTML: every mark is a line break, so captured report output works as is.
+    const std::string body_text = to_utf8(marks_to(body, "\n"), cs);
+    const std::string body_type = upper(trimmed(extract(message, M::BODY_TYPE)));
+    if (body_type == "HTML") m.html = body_text;
+    else if (body_type.empty() || body_type == "TEXT") m.text = body_text;
+    else throw Error(ErrorCode::BadArgument, "MESSAGE<M.BODY.TYPE> must be TEXT or HTML (got \"" + body_type + "\")");
+    const std::string html = to_utf8(marks_to(extract(message, M::HTML), "\n"), cs);
+    if (!html.empty()) {
+        if (!m.html.empty()) throw Error(ErrorCode::BadArgument, "HTML given both in BODY (M.BODY.TYPE=HTML) and in MESSAGE<M.HTML>");
+        m.html = html;
+    }
+
+    const auto paths = values(message, M::ATTACH_PATH);
+    const auto names = values(message, M::ATTACH_NAME);
+    const auto types = values(message, M::ATTACH_TYPE);
+    for (std::size_t i = 0; i < paths.size(); ++i) {
+        const std::string path = trimmed(paths[i]);  // OS paths: bytes as the OS knows them
+        if (path.empty()) continue;
+        m.attachments.push_back(Attachment::from_file(path, to_utf8(value_at(names, i), cs),
+                                                      trimmed(value_at(types, i))));
+    }
+    const auto dnames = values(message, M::DATA_NAME);
+    const auto contents = values(message, M::DATA_CONTENT);
+    const auto dtypes = values(message, M::DATA_TYPE);
+    const auto encodings = values(message, M::DATA_ENCODING);
+    const std::size_t n = std::max(dnames.size(), contents.size());
+    for (std::size_t i = 0; i < n; ++i) {
+        const std::string name = to_utf8(trimmed(value_at(dnames, i)), cs);
+        if (name.empty())
+            throw Error(ErrorCode::BadArgument, "MESSAGE<M.DATA.NAME," + std::to_string(i + 1) + "> is empty: every in-memory attachment needs a file name");
+        const std::string enc = upper(trimmed(value_at(encodings, i)));
+        std::string data;
+        if (enc == "BASE64") {
+            try {
+                data = base64_decode(value_at(contents, i));
+            } catch (const Error&) {
+                throw Error(ErrorCode::BadArgument, "MESSAGE<M.DATA.CONTENT," + std::to_string(i + 1) + "> is not valid base64");
+            }
+        } else if (enc.empty() || enc == "TEXT") {
+            std::string text = value_at(contents, i);
+            std::string crlf;
+            for (char c : text) crlf += c == kSubvalueMark ? std::string("\r\n") : std::string(1, c);
+            data = to_utf8(crlf, cs);
+        } else {
+            throw Error(ErrorCode::BadArgument, "MESSAGE<M.DATA.ENCODING," + std::to_string(i + 1) + "> must be empty, TEXT or BASE64");
+        }
+        m.attachments.push_back(Attachment::from_data(std::move(data), name, trimmed(value_at(dtypes, i))));
+    }
+
+    const auto hnames = values(message, M::HEADER_NAME);
+    const auto hvalues = values(message, M::HEADER_VALUE);
+    for (std::size_t i = 0; i < std::max(hnames.size(), hvalues.size()); ++i)
+        m.headers.push_back({trimmed(value_at(hnames, i)), to_utf8(value_at(hvalues, i), cs)});
+    m.priority = priority_of(extract(message, M::PRIORITY));
+    return m;
+}
+
+std::string encode_result(const DeliveryReport& r) {
+    // Everything in RESULT that came from a server or a message passes through clean_value,
+    // so no reply text can forge a mark and shift the fields after it.
+    struct CleanBuilder {
+        DynArrayBuilder b;
+        void set(int attr, const std::string& v) { b.set(attr, clean_value(v)); }
+        void set(int attr, const std::vector<std::string>& vs) {
+            std::vector<std::string> cleaned;
+            for (const auto& v : vs) cleaned.push_back(clean_value(v));
+            b.set(attr, cleaned);
+        }
+        std::string str() const { return b.str(); }
+    } b;
+    b.set(R::STATUS, std::to_string(static_cast<int>(r.status)));
+    b.set(R::ERROR, std::to_string(error_number(r.error)));
+    b.set(R::ERROR_NAME, r.error == ErrorCode::Ok ? "" : error_info(r.error).basic_name);
+    b.set(R::MESSAGE, r.message);
+    if (r.last_reply) {
+        b.set(R::REPLY_CODE, std::to_string(r.last_reply->code));
+        b.set(R::REPLY_ENHANCED, r.last_reply->enhanced);
+        b.set(R::REPLY_TEXT, r.last_reply->lines);
+    }
+    std::vector<std::string> addr, status, code, enh, text;
+    for (const auto& rc : r.recipients) {
+        addr.push_back(rc.address);
+        const bool stored = r.status == DeliveryStatus::Stored;
+        status.push_back(stored ? "" : std::to_string(rc.accepted ? 0 : error_number(rc.error)));
+        code.push_back(rc.reply.code ? std::to_string(rc.reply.code) : "");
+        enh.push_back(rc.reply.enhanced);
+        text.push_back(rc.reply.text());
+    }
+    b.set(R::RCPT_ADDRESS, addr);
+    b.set(R::RCPT_STATUS, status);
+    b.set(R::RCPT_CODE, code);
+    b.set(R::RCPT_ENHANCED, enh);
+    b.set(R::RCPT_TEXT, text);
+    b.set(R::MESSAGE_ID, r.message_id);
+    b.set(R::OUTBOX_FILE, r.outbox_path);
+    b.set(R::TRANSIENT, is_transient(r.error) ? "1" : "0");
+    b.set(R::SIZE, r.size ? std::to_string(r.size) : "");
+    return b.str();
+}
+
+std::string encode_failure(ErrorCode code, const std::string& message) {
+    DeliveryReport r;
+    r.status = DeliveryStatus::Failed;
+    r.error = code;
+    r.message = message;
+    return encode_result(r);
+}
+
+}  // namespace mvsmtp::gci

@@ -1,0 +1,58 @@
+/*
+ * mvsmtp.h — the C ABI of libmvsmtp.so: the only public header.
+ *
+ * Every MultiValue platform calls these the same way (UniVerse GCI, UniData CALLC, D3 %
+ * functions, jBASE DEFCE): int and char* only, at most 6 arguments, NUL-terminated inputs,
+ * outputs into buffers the CALLER owns. No function ever throws, prints, keeps a pointer
+ * to an argument, or returns a pointer.
+ *
+ * Dynamic arrays cross this boundary with ASCII marks: attribute = 30, value = 29,
+ * subvalue = 28 (the BASIC wrappers CONVERT @AM/@VM/@SM before and after the call).
+ *
+ * Output convention: `out` receives at most capacity-1 bytes and a terminating NUL; the
+ * return value is the FULL length of the result (so `len > capacity-1` means truncated:
+ * call mvs_fetch for the rest). A negative return is -(error code), only for misuse of the
+ * ABI itself (e.g. a NULL input): -86 = ABI.MISUSE. Results of the last call are kept per
+ * thread until the next call on that thread.
+ *
+ * BASIC (via the catalogued wrapper):
+ *   CALL SENDMAIL(MESSAGE, BODY, OPTIONS, RESULT)
+ * C:
+ *   char buf[4096];
+ *   int n = mvs_sendmail(message, body, options, buf, sizeof buf);
+ *   if (n >= (int)sizeof buf) { ... mvs_fetch(sizeof buf - 1, more, cap) ... }
+ */
+#ifndef MVSMTP_H
+#define MVSMTP_H
+
+#if defined(_WIN32)
+#define MVSMTP_API __declspec(dllexport)
+#else
+#define MVSMTP_API __attribute__((visibility("default")))
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* SENDMAIL(MESSAGE, BODY, OPTIONS, RESULT): send one message (or store it in the outbox
+ * folder when no server is configured). RESULT is always filled; its STATUS and ERROR
+ * fields say what happened. Returns the length of RESULT. */
+MVSMTP_API int mvs_sendmail(const char* message, const char* body, const char* options,
+                            char* result, int capacity);
+
+/* The rest of this thread's last result, starting at byte `offset` (0-based). Returns the
+ * number of bytes from offset to the end (0 when nothing is left). */
+MVSMTP_API int mvs_fetch(int offset, char* out, int capacity);
+
+/* The library version, e.g. "0.1.0". */
+MVSMTP_API int mvs_version(char* out, int capacity);
+
+/* Name and text of an error code: "AUTH.FAILED" ATTR-MARK "authentication failed ...". */
+MVSMTP_API int mvs_error_text(int code, char* out, int capacity);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MVSMTP_H */
