@@ -1,0 +1,57 @@
+// mvsmtp/address.hpp — e-mail addresses: parsing user text, validation, header rendering.
+//
+//   Mailbox m = mvsmtp::parse_mailbox("\"Smith, Anne\" <anne@example.com>");
+//   std::vector<Mailbox> to = mvsmtp::parse_mailbox_list("a@x.com; Bob <b@y.org>, c@z.net");
+//   mvsmtp::validate_address("anne@example.com");              // throws Error(BadAddress)
+//   std::string h = mvsmtp::format_mailbox_header(m);           // "\"Smith, Anne\" <anne@...>"
+//
+// Accepted forms for one mailbox: a@b, <a@b>, Name <a@b>, "Quoted, Name" <a@b>.
+// Addresses follow RFC 5321 §4.1.2: a dot-atom or quoted-string local part, '@', then
+// domain labels or an address literal ([192.0.2.1], [IPv6:2001:db8::1]). Non-ASCII
+// (UTF-8) is allowed in the local part and in domain labels, but such an address can only
+// be sent to a server that offers SMTPUTF8 (RFC 6531): ask needs_smtputf8().
+// Refused with Error(BadAddress), naming the address: CR, LF, NUL, other control
+// characters, '<' or '>', spaces outside a quoted local part, invalid UTF-8, and the
+// RFC 5321 §4.5.3.1 size limits (local part 64, domain 255, whole address 254 octets).
+// A display name containing CR, LF or NUL is refused with Error(HeaderInjection).
+#pragma once
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "mvsmtp/message.hpp"
+
+namespace mvsmtp {
+
+// Parses one mailbox (surrounding blanks ignored). Quoted display names lose their quotes
+// and backslash escapes; unquoted names are kept as written (inner blanks collapsed).
+Mailbox parse_mailbox(std::string_view text);
+
+// Parses a list separated by ',' or ';' (separators inside quotes or <...> do not count).
+// Empty items are skipped, so "a@x;" and "a@x, ,b@y" are fine. An unquoted comma inside a
+// name ("Smith, Anne <a@x>") makes "Smith" an item of its own, which is refused as a bad
+// address rather than silently mis-split.
+std::vector<Mailbox> parse_mailbox_list(std::string_view text);
+
+// Throws Error(BadAddress, "...<address>...") when address is not local@domain as above.
+void validate_address(std::string_view address);
+bool is_valid_address(std::string_view address) noexcept;
+
+// True when the address contains non-ASCII characters (needs SMTPUTF8, RFC 6531 §3.2).
+bool needs_smtputf8(std::string_view address);
+
+// The domain part (after the last '@'); empty when there is none.
+std::string address_domain(std::string_view address);
+
+// Renders a mailbox for a From/To/Cc/Reply-To header (RFC 5322 §3.4):
+//   no name                 → a@b
+//   atoms ("Anne Smith")    → Anne Smith <a@b>
+//   other ASCII ("Smith, A")→ "Smith, A" <a@b>        ('"' and '\' backslash-escaped)
+//   non-ASCII ("Zoë")       → =?UTF-8?Q?Zo=C3=AB?= <a@b>  (RFC 2047 §5(3), never quoted)
+// The result may contain blanks where the header folder may break the line.
+std::string format_mailbox_header(const Mailbox& mailbox);
+
+// format_mailbox_header of each, joined with ", ".
+std::string format_mailbox_list_header(const std::vector<Mailbox>& mailboxes);
+
+}  // namespace mvsmtp
