@@ -1,0 +1,75 @@
+// SASL mechanisms: exact wire lines (RFC 4616, RFC 2195 test vector) and mechanism choice.
+#include <boost/test/unit_test.hpp>
+
+#include "mvsmtp/auth.hpp"
+#include "mvsmtp/error.hpp"
+
+using namespace mvsmtp;
+
+namespace {
+Reply challenge(const std::string& text) { return parse_reply("334 " + text + "\r\n"); }
+Capabilities offering(const std::string& mechs) {
+    return Capabilities::from_ehlo(parse_reply("250-x\r\n250 AUTH " + mechs + "\r\n"));
+}
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(test_auth)
+
+BOOST_AUTO_TEST_CASE(plain_initial_response) {
+    Credentials c("testuser@example.test", "testpass");
+    SaslExchange s(Mechanism::Plain, c);
+    // base64("\0testuser@example.test\0testpass")
+    BOOST_TEST(s.first_line() == "AUTH PLAIN AHRlc3R1c2VyQGV4YW1wbGUudGVzdAB0ZXN0cGFzcw==\r\n");
+}
+
+BOOST_AUTO_TEST_CASE(login_ignores_prompt_wording) {
+    // aiosmtpd prompts "User Name\0" / "Password\0"; Poco 1.11 silently gives up on those.
+    Credentials c("user", "pass");
+    SaslExchange s(Mechanism::Login, c);
+    BOOST_TEST(s.first_line() == "AUTH LOGIN\r\n");
+    BOOST_TEST(s.respond(challenge("VXNlciBOYW1lAA==")) == "dXNlcg==\r\n");
+    BOOST_TEST(s.respond(challenge("UGFzc3dvcmQA")) == "cGFzcw==\r\n");
+    BOOST_CHECK_THROW(s.respond(challenge("")), Error);
+}
+
+BOOST_AUTO_TEST_CASE(cram_md5_rfc2195_vector) {
+    Credentials c("tim", "tanstaaftanstaaf");
+    SaslExchange s(Mechanism::CramMd5, c);
+    BOOST_TEST(s.first_line() == "AUTH CRAM-MD5\r\n");
+    BOOST_TEST(s.respond(challenge("PDE4OTYuNjk3MTcwOTUyQHBvc3RvZmZpY2UucmVzdG9uLm1jaS5uZXQ+")) ==
+               "dGltIGI5MTNhNjAyYzdlZGE3YTQ5NWI0ZTZlNzMzNGQzODkw\r\n");
+}
+
+BOOST_AUTO_TEST_CASE(xoauth2_answers_error_challenge_with_empty_line) {
+    Credentials c("u@example.com", "tok");
+    SaslExchange s(Mechanism::XOAuth2, c);
+    BOOST_TEST(s.first_line() == "AUTH XOAUTH2 dXNlcj11QGV4YW1wbGUuY29tAWF1dGg9QmVhcmVyIHRvawEB\r\n");
+    BOOST_TEST(s.respond(challenge("eyJzdGF0dXMiOiI0MDEifQ==")) == "\r\n");
+}
+
+BOOST_AUTO_TEST_CASE(choose_strongest_offered_or_allowed) {
+    BOOST_TEST((*choose_mechanism(offering("PLAIN LOGIN CRAM-MD5"), {}) == Mechanism::CramMd5));
+    BOOST_TEST((*choose_mechanism(offering("LOGIN PLAIN"), {}) == Mechanism::Plain));
+    BOOST_TEST((*choose_mechanism(offering("LOGIN XOAUTH2"), {}) == Mechanism::Login));
+    BOOST_TEST((*choose_mechanism(offering("PLAIN LOGIN"), {Mechanism::Login}) == Mechanism::Login));
+    BOOST_TEST(!choose_mechanism(offering("XOAUTH2"), {}).has_value());
+    BOOST_TEST(!choose_mechanism(offering("PLAIN"), {Mechanism::CramMd5}).has_value());
+}
+
+BOOST_AUTO_TEST_CASE(endless_challenges_stop) {
+    Credentials c("u", "p");
+    SaslExchange s(Mechanism::Login, c);
+    s.first_line();
+    s.respond(challenge("a"));
+    s.respond(challenge("b"));
+    BOOST_CHECK_THROW(s.respond(challenge("c")), Error);
+}
+
+BOOST_AUTO_TEST_CASE(mechanism_names_round_trip) {
+    for (auto m : {Mechanism::Plain, Mechanism::Login, Mechanism::CramMd5, Mechanism::XOAuth2})
+        BOOST_TEST((*parse_mechanism(mechanism_name(m)) == m));
+    BOOST_TEST((*parse_mechanism("cram-md5") == Mechanism::CramMd5));
+    BOOST_TEST(!parse_mechanism("NTLM").has_value());
+}
+
+BOOST_AUTO_TEST_SUITE_END()

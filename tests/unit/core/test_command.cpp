@@ -1,0 +1,47 @@
+// Command rendering: exact wire lines, and no way to inject a second command.
+#include <boost/test/unit_test.hpp>
+
+#include "mvsmtp/command.hpp"
+#include "mvsmtp/error.hpp"
+
+using namespace mvsmtp;
+
+BOOST_AUTO_TEST_SUITE(test_command)
+
+BOOST_AUTO_TEST_CASE(exact_wire_lines) {
+    BOOST_TEST(command::ehlo("client.example") == "EHLO client.example\r\n");
+    BOOST_TEST(command::helo("[127.0.0.1]") == "HELO [127.0.0.1]\r\n");
+    BOOST_TEST(command::mail_from("a@b.example") == "MAIL FROM:<a@b.example>\r\n");
+    BOOST_TEST(command::mail_from("") == "MAIL FROM:<>\r\n");  // null reverse-path (bounces)
+    BOOST_TEST(command::mail_from("a@b.example", {"SIZE=42", "BODY=8BITMIME"}) ==
+               "MAIL FROM:<a@b.example> SIZE=42 BODY=8BITMIME\r\n");
+    BOOST_TEST(command::rcpt_to("c@d.example") == "RCPT TO:<c@d.example>\r\n");
+    BOOST_TEST(command::data() == "DATA\r\n");
+    BOOST_TEST(command::rset() == "RSET\r\n");
+    BOOST_TEST(command::quit() == "QUIT\r\n");
+    BOOST_TEST(command::starttls() == "STARTTLS\r\n");
+    BOOST_TEST(command::auth("PLAIN", "AHUAcA==") == "AUTH PLAIN AHUAcA==\r\n");
+    BOOST_TEST(command::auth("LOGIN") == "AUTH LOGIN\r\n");
+    BOOST_TEST(command::auth_response("") == "\r\n");
+}
+
+BOOST_AUTO_TEST_CASE(refuses_injection_in_addresses) {
+    for (const char* bad : {"a@b\r\nRCPT TO:<evil@x>", "a@b\n", "a>@b", "<a@b", "a b@c"})
+        BOOST_CHECK_THROW(command::mail_from(bad), Error);
+    BOOST_CHECK_THROW(command::rcpt_to(std::string("a@b\0x", 5)), Error);
+    BOOST_CHECK_THROW(command::rcpt_to(""), Error);
+}
+
+BOOST_AUTO_TEST_CASE(refuses_bad_helo_names_and_parameters) {
+    BOOST_CHECK_THROW(command::ehlo("two words"), Error);
+    BOOST_CHECK_THROW(command::ehlo(""), Error);
+    BOOST_CHECK_THROW(command::ehlo("x\r\nMAIL"), Error);
+    BOOST_CHECK_THROW(command::mail_from("a@b", {"SIZE=1 EVIL"}), Error);
+}
+
+BOOST_AUTO_TEST_CASE(respects_512_octet_limit) {
+    const std::string local(500, 'a');
+    BOOST_CHECK_THROW(command::mail_from(local + "@example.com"), Error);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

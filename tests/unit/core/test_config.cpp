@@ -1,0 +1,170 @@
+// Profiles: file discovery, overrides, server URLs, and refusal of world-readable secrets.
+#include <boost/test/unit_test.hpp>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+
+#include "mvsmtp/config.hpp"
+#include "mvsmtp/error.hpp"
+
+using namespace mvsmtp;
+
+namespace {
+
+struct TempDir {
+    std::string path;
+    TempDir() {
+        char tmpl[] = "/tmp/mvsmtp-config-XXXXXX";
+        path = mkdtemp(tmpl);
+    }
+    ~TempDir() { std::system(("rm -rf '" + path + "'").c_str()); }
+    std::string write(const std::string& name, const std::string& content, mode_t mode) const {
+        const std::string p = path + "/" + name;
+        std::ofstream(p) << content;
+        chmod(p.c_str(), mode);
+        return p;
+    }
+};
+
+ErrorCode code_of(const ProfileRequest& req) {
+    try {
+        load_profile(req);
+    } catch (const Error& e) {
+        return e.code();
+    }
+    return ErrorCode::Ok;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(test_config)
+
+BOOST_AUTO_TEST_CASE(server_urls) {
+    auto s = parse_server("smtps://mail.example.com");
+    BOOST_TEST(s.host == "mail.example.com");
+    BOOST_TEST(s.implicit_tls);
+    BOOST_TEST(s.port == 0);
+    s = parse_server("smtp://127.0.0.1:2525");
+    BOOST_TEST(s.host == "127.0.0.1");
+    BOOST_TEST(s.port == 2525);
+    BOOST_TEST(!s.implicit_tls);
+    s = parse_server("[::1]:25");
+    BOOST_TEST(s.host == "::1");
+    BOOST_TEST(s.port == 25);
+    s = parse_server("relay.local");
+    BOOST_TEST(s.host == "relay.local");
+    BOOST_CHECK_THROW(parse_server("http://x"), Error);
+    BOOST_CHECK_THROW(parse_server("smtp://:25"), Error);
+    BOOST_CHECK_THROW(parse_server("host:99999"), Error);
+    BOOST_CHECK_THROW(parse_server("bad host:25"), Error);
+}
+
+BOOST_AUTO_TEST_CASE(no_file_no_server_means_outbox_default) {
+    TempDir d;
+    const std::string cwd = getcwd(nullptr, 0);
+    BOOST_REQUIRE(chdir(d.path.c_str()) == 0);
+    setenv("HOME", d.path.c_str(), 1);
+    unsetenv("MVSMTP_CONFIG");
+    const Profile p = load_profile({});
+    BOOST_TEST(!p.has_server());
+    BOOST_TEST(p.source.empty());
+    BOOST_REQUIRE(chdir(cwd.c_str()) == 0);
+}
+
+BOOST_AUTO_TEST_CASE(profile_section_and_overrides) {
+    TempDir d;
+    const std::string ini = d.write("mvsmtp.ini",
+        "[default]\nserver = smtp://relay.example.test:2525\nfrom = Billing <b@example.test>\n"
+        "[secure]\nserver = smtps://mail.example.test\nuser = u\ntimeout = 7\nauth = LOGIN, PLAIN\n", 0644);
+    ProfileRequest req;
+    req.config_path = ini;
+    Profile p = load_profile(req);
+    BOOST_TEST(p.name == "default");
+    BOOST_TEST(p.host == "relay.example.test");
+    BOOST_TEST(p.port == 2525);
+    BOOST_TEST((p.tls == TlsMode::Required));
+    BOOST_TEST(p.from == "Billing <b@example.test>");
+
+    req.profile = "secure";
+    p = load_profile(req);
+    BOOST_TEST((p.tls == TlsMode::Implicit));
+    BOOST_TEST(p.port == 465);
+    BOOST_TEST(p.timeouts.io_ms == 7000);
+    BOOST_TEST(p.auth.size() == 2u);
+    BOOST_TEST((p.auth[0] == Mechanism::Login));
+
+    // smtps:// wins over a STARTTLS mode: implicit TLS is what such a port speaks.
+    req.overrides["tls"] = "required";
+    BOOST_TEST((load_profile(req).tls == TlsMode::Implicit));
+    req.overrides["tls"] = "off";
+    BOOST_TEST((code_of(req) == ErrorCode::BadOption));
+
+    req.overrides["server"] = "smtp://127.0.0.1:2526";
+    req.overrides["tls"] = "off";
+    p = load_profile(req);
+    BOOST_TEST(p.host == "127.0.0.1");
+    BOOST_TEST(p.port == 2526);
+    BOOST_TEST((p.tls == TlsMode::Off));
+}
+
+BOOST_AUTO_TEST_CASE(errors_name_the_problem) {
+    TempDir d;
+    const std::string ini = d.write("a.ini", "[default]\nsever = typo\n", 0600);
+    ProfileRequest req;
+    req.config_path = ini;
+    BOOST_TEST((code_of(req) == ErrorCode::ConfigInvalid));
+    req.config_path = d.path + "/missing.ini";
+    BOOST_TEST((code_of(req) == ErrorCode::ConfigNotFound));
+    req.config_path = d.write("b.ini", "[default]\nserver = x\n", 0600);
+    req.profile = "nope";
+    BOOST_TEST((code_of(req) == ErrorCode::ProfileNotFound));
+    req.profile.clear();
+    req.overrides["tls"] = "sometimes";
+    BOOST_TEST((code_of(req) == ErrorCode::BadOption));
+    req.overrides.clear();
+    req.overrides["colour"] = "red";
+    BOOST_TEST((code_of(req) == ErrorCode::BadOption));
+}
+
+BOOST_AUTO_TEST_CASE(refuses_readable_secrets) {
+    TempDir d;
+    ProfileRequest req;
+    req.config_path = d.write("open.ini", "[default]\nserver = x\nuser = u\npassword = hunter2\n", 0644);
+    try {
+        load_profile(req);
+        BOOST_FAIL("a world-readable password was accepted");
+    } catch (const Error& e) {
+        BOOST_TEST((e.code() == ErrorCode::ConfigInsecure));
+        BOOST_TEST(std::string(e.what()).find("chmod 600") != std::string::npos);
+        BOOST_TEST(std::string(e.what()).find("hunter2") == std::string::npos);
+    }
+    req.config_path = d.write("closed.ini", "[default]\nserver = x\nuser = u\npassword = hunter2\n", 0600);
+    BOOST_TEST(load_profile(req).password == "hunter2");
+
+    // Without a password a readable file is fine (nothing secret in it).
+    req.config_path = d.write("nosecret.ini", "[default]\nserver = x\n", 0644);
+    BOOST_TEST(load_profile(req).host == "x");
+
+    const std::string pw_open = d.write("pw1", "secret\n", 0640);
+    req.overrides["password_file"] = pw_open;
+    BOOST_TEST((code_of(req) == ErrorCode::ConfigInsecure));
+    req.overrides["password_file"] = d.write("pw2", "s3cret\r\n", 0600);
+    BOOST_TEST(load_profile(req).password == "s3cret");
+    req.overrides["password_file"] = d.path + "/nothing";
+    BOOST_TEST((code_of(req) == ErrorCode::PasswordFile));
+}
+
+BOOST_AUTO_TEST_CASE(environment_variable_names_the_file) {
+    TempDir d;
+    const std::string ini = d.write("env.ini", "[default]\nserver = envhost\n", 0600);
+    setenv("MVSMTP_CONFIG", ini.c_str(), 1);
+    BOOST_TEST(load_profile({}).host == "envhost");
+    setenv("MVSMTP_CONFIG", (d.path + "/gone.ini").c_str(), 1);
+    BOOST_TEST((code_of({}) == ErrorCode::ConfigNotFound));
+    unsetenv("MVSMTP_CONFIG");
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,157 @@
+// The C ABI contract: caller-owned buffers, full length returned, truncation + fetch,
+// negative only for misuse, never an exception. Uses the outbox default (no server).
+#include <boost/test/unit_test.hpp>
+
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+
+#include "dynarray.hpp"
+#include "layout.hpp"
+#include "mvsmtp.h"
+
+using namespace mvsmtp::gci;
+namespace M = field::Message;
+namespace O = field::Options;
+namespace R = field::Result;
+
+namespace {
+
+struct Outbox {
+    std::string dir;
+    Outbox() {
+        char tmpl[] = "/tmp/mvsmtp-abi-XXXXXX";
+        dir = mkdtemp(tmpl);
+        setenv("HOME", dir.c_str(), 1);  // no ~/.mvsmtp.ini of the developer's may leak in
+        unsetenv("MVSMTP_CONFIG");
+    }
+    ~Outbox() { std::system(("rm -rf '" + dir + "'").c_str()); }
+    std::string options() const {
+        DynArrayBuilder o;
+        o.set(O::OUTBOX, dir);
+        o.set(O::CONFIG, "");
+        return o.str();
+    }
+};
+
+std::string message() {
+    DynArrayBuilder m;
+    m.set(M::FROM, "Sender <sender@example.test>");
+    m.set(M::TO, std::vector<std::string>{"to1@example.test", "to2@example.test"});
+    m.set(M::BCC, "secret-bcc@example.test");
+    m.set(M::SUBJECT, "ABI test");
+    return m.str();
+}
+
+std::string slurp(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(test_abi)
+
+BOOST_AUTO_TEST_CASE(stores_in_outbox_and_reports_it) {
+    Outbox box;
+    char buf[8192];
+    const int n = mvs_sendmail(message().c_str(), "Hello\x1Eworld", box.options().c_str(), buf, sizeof buf);
+    BOOST_REQUIRE(n > 0);
+    BOOST_REQUIRE(n < static_cast<int>(sizeof buf));
+    const std::string result(buf);
+    BOOST_TEST(static_cast<int>(result.size()) == n);
+    BOOST_TEST(extract(result, R::STATUS) == "2");
+    BOOST_TEST(extract(result, R::ERROR) == "0");
+    BOOST_TEST(extract(result, R::MESSAGE).find("stored, not sent") != std::string::npos);
+    const std::string eml = extract(result, R::OUTBOX_FILE);
+    BOOST_TEST(eml.rfind(box.dir, 0) == 0u);
+    const std::string text = slurp(eml);
+    BOOST_TEST(text.find("Subject: ABI test") != std::string::npos);
+    BOOST_TEST(text.find("Hello\r\nworld") != std::string::npos);
+    BOOST_TEST(text.find("secret-bcc") == std::string::npos);  // Bcc never in the message
+    const std::string envelope = slurp(eml.substr(0, eml.size() - 4) + ".envelope");
+    BOOST_TEST(envelope.find("RCPT TO:<secret-bcc@example.test>") != std::string::npos);
+    BOOST_TEST(extract(result, R::MESSAGE_ID) != "");
+    BOOST_TEST(text.find("Message-ID: " + extract(result, R::MESSAGE_ID)) != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(truncates_then_fetch_returns_the_rest) {
+    Outbox box;
+    char full[8192];
+    const int total = mvs_sendmail(message().c_str(), "x", box.options().c_str(), full, sizeof full);
+    BOOST_REQUIRE(total > 40);
+    const std::string expected(full);
+
+    char small[17];
+    const int n = mvs_sendmail(message().c_str(), "x", box.options().c_str(), small, sizeof small);
+    BOOST_TEST(n > 16);
+    BOOST_TEST(std::string(small).size() == 16u);  // capacity-1 bytes + NUL
+    std::string assembled(small);
+    while (static_cast<int>(assembled.size()) < n) {
+        char chunk[17];
+        const int rest = mvs_fetch(static_cast<int>(assembled.size()), chunk, sizeof chunk);
+        BOOST_REQUIRE(rest > 0);
+        BOOST_TEST(rest == n - static_cast<int>(assembled.size()));
+        assembled += chunk;
+    }
+    BOOST_TEST(mvs_fetch(n, small, sizeof small) == 0);
+    BOOST_TEST(std::string(small).empty());
+    // Same shape as the untruncated call (paths and ids differ per message).
+    BOOST_TEST(extract(assembled, R::STATUS) == extract(expected, R::STATUS));
+    BOOST_TEST(extract(assembled, R::RCPT_ADDRESS) == extract(expected, R::RCPT_ADDRESS));
+    BOOST_TEST(static_cast<int>(assembled.size()) == n);
+}
+
+BOOST_AUTO_TEST_CASE(zero_capacity_asks_for_the_length) {
+    Outbox box;
+    const int n = mvs_sendmail(message().c_str(), "x", box.options().c_str(), nullptr, 0);
+    BOOST_TEST(n > 0);
+    std::string all(static_cast<std::size_t>(n) + 1, '\0');
+    BOOST_TEST(mvs_fetch(0, &all[0], n + 1) == n);
+    BOOST_TEST(extract(all.c_str(), R::STATUS) == "2");
+}
+
+BOOST_AUTO_TEST_CASE(misuse_returns_negative_without_crashing) {
+    char buf[64];
+    BOOST_TEST(mvs_sendmail(nullptr, "", "", buf, sizeof buf) == -86);
+    BOOST_TEST(mvs_sendmail("", "", "", nullptr, 10) == -86);
+    BOOST_TEST(mvs_sendmail("", "", "", buf, -1) == -86);
+    BOOST_TEST(mvs_fetch(-1, buf, sizeof buf) == -86);
+}
+
+BOOST_AUTO_TEST_CASE(bad_input_gives_failed_result_not_a_crash) {
+    Outbox box;
+    char buf[4096];
+    DynArrayBuilder m;
+    m.set(M::TO, "a@example.test");
+    m.set(M::FROM, "x@example.test");
+    m.set(M::SUBJECT, "Hi\r\nBcc: injected@example.test");
+    mvs_sendmail(m.str().c_str(), "", box.options().c_str(), buf, sizeof buf);
+    BOOST_TEST(extract(buf, R::MESSAGE).find('\n') == std::string::npos);
+    BOOST_TEST(extract(buf, R::STATUS) == "3");
+    BOOST_TEST(extract(buf, R::ERROR) == "64");
+    BOOST_TEST(extract(buf, R::ERROR_NAME) == "HEADER.INJECTION");
+
+    DynArrayBuilder none;
+    none.set(M::FROM, "x@example.test");
+    mvs_sendmail(none.str().c_str(), "", box.options().c_str(), buf, sizeof buf);
+    BOOST_TEST(extract(buf, R::ERROR) == "61");
+
+    DynArrayBuilder o;
+    o.set(O::TLS, "maybe");
+    mvs_sendmail(message().c_str(), "", o.str().c_str(), buf, sizeof buf);
+    BOOST_TEST(extract(buf, R::ERROR) == "66");
+}
+
+BOOST_AUTO_TEST_CASE(version_and_error_text) {
+    char buf[128];
+    const int n = mvs_version(buf, sizeof buf);
+    BOOST_TEST(n == static_cast<int>(std::string(buf).size()));
+    BOOST_TEST(std::string(buf).find('.') != std::string::npos);
+    mvs_error_text(35, buf, sizeof buf);
+    BOOST_TEST(extract(buf, 1) == "AUTH.FAILED");
+    mvs_error_text(12345, buf, sizeof buf);
+    BOOST_TEST(extract(buf, 1) == "UNKNOWN");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
