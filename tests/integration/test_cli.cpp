@@ -1,0 +1,96 @@
+// The mvsmtp command: machine mode gives the library's RESULT byte for byte (ids and paths
+// aside), prints nothing else, and exits with RESULT<R.ERROR>; human mode's flags reach the
+// same ABI.
+#include <boost/test/unit_test.hpp>
+
+#include <fstream>
+#include <regex>
+
+#include "sendmail_fixture.hpp"
+
+using namespace sendmail_test;
+
+namespace {
+
+const std::string kCli = MVSMTP_CLI_PATH;
+
+std::string write_args(const std::string& message, const std::string& body, const std::string& options) {
+    const std::string path = testbed::dir() + "/args-" + testbed::unique_token("cli");
+    std::ofstream(path, std::ios::binary) << message << '\x1F' << body << '\x1F' << options;
+    return path;
+}
+
+// Message-IDs, queue ids and outbox paths differ per message; everything else must match.
+std::string normalised(std::string result) {
+    result = std::regex_replace(result, std::regex("<[0-9a-f]{32}@[^>]*>"), "<ID>");
+    result = std::regex_replace(result, std::regex("queued as [0-9A-F]+"), "queued as Q");
+    return result;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(test_cli)
+
+BOOST_AUTO_TEST_CASE(machine_mode_equals_library_result) {
+    const std::string token = testbed::unique_token("machine");
+    const std::string msg = simple_message(token, {"testuser@example.test", "reject@example.test"});
+    const std::string opts = options({"smtp://127.0.0.1:2525", "required"});
+    const std::string in_process = mvsmtp_library().sendmail(msg, "body", opts);
+    const auto out = testbed::run({kCli, "machine", "sendmail", write_args(msg, "body", opts)});
+    BOOST_TEST(out.status == 32);  // RECIPIENT.REJECTED, the partial delivery's error
+    BOOST_TEST(normalised(out.out) == normalised(in_process));
+    BOOST_TEST(field(out.out, R::STATUS) == "1");
+}
+
+BOOST_AUTO_TEST_CASE(machine_mode_failure_exit_code_and_clean_stdout) {
+    const std::string msg = simple_message("x", {"testuser@example.test"});
+    Server s{"smtp://127.0.0.1:2525", "required", kUser, "wrongpass"};
+    const auto out = testbed::run({kCli, "machine", "sendmail", write_args(msg, "b", options(s))});
+    BOOST_TEST(out.status == 35);
+    // stdout holds exactly one RESULT: no newline, no log line, no password.
+    BOOST_TEST(out.out.find('\n') == std::string::npos);
+    BOOST_TEST(out.err.empty(), "stderr: " << out.err);
+    BOOST_TEST(field(out.out, R::ERROR_NAME) == "AUTH.FAILED");
+    BOOST_TEST(out.out.find("wrongpass") == std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(machine_mode_rejects_malformed_input) {
+    const std::string path = testbed::dir() + "/args-bad";
+    std::ofstream(path) << "only one part";
+    const auto out = testbed::run({kCli, "machine", "sendmail", path});
+    BOOST_TEST(out.status == 60);
+}
+
+BOOST_AUTO_TEST_CASE(human_send_with_flags) {
+    const std::string token = testbed::unique_token("human");
+    const std::string attachment = testbed::dir() + "/" + token + ".csv";
+    std::ofstream(attachment) << "a,b\n1,2\n";
+    const auto out = testbed::run({kCli, "send", "--server", "smtp://127.0.0.1:2525", "--tls", "required",
+                                   "--ca-file", testbed::ca_file(), "--user", kUser, "--password-file",
+                                   password_file(), "--auth", "LOGIN", "--from", "Ops <ops@example.test>", "--to",
+                                   "testuser@example.test", "--bcc", "carol@example.test", "--subject",
+                                   "CLI " + token, "--body", "hello\n.dot", "--attach", attachment,
+                                   "--attach-name", "report.csv", "--header", "X-Job: nightly"});
+    BOOST_TEST(out.status == 0, out.out);
+    BOOST_TEST(out.out.find("Status:     SENT") != std::string::npos, out.out);
+    const std::string path = testbed::wait_for_message(kUser, token);
+    BOOST_REQUIRE(!path.empty());
+    const auto msg = testbed::inspect(path);
+    BOOST_TEST(msg->getValue<std::string>("subject") == "CLI " + token);
+    BOOST_TEST(!msg->getValue<bool>("has_bcc_header"));
+    BOOST_TEST(!testbed::wait_for_message("carol@example.test", token).empty());
+}
+
+BOOST_AUTO_TEST_CASE(human_send_refuses_password_on_command_line) {
+    const auto out = testbed::run({kCli, "send", "--password", "secret", "--to", "a@example.test"});
+    BOOST_TEST(out.status == 60);
+}
+
+BOOST_AUTO_TEST_CASE(errors_table_matches_library) {
+    const auto out = testbed::run({kCli, "errors"});
+    BOOST_TEST(out.status == 0);
+    BOOST_TEST(out.out.find("35  AUTH.FAILED") != std::string::npos);
+    BOOST_TEST(out.out.find("40  TLS.CERTIFICATE") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
