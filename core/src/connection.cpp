@@ -38,6 +38,11 @@ Connection::Connection(Timeouts timeouts) : impl_(std::make_unique<Impl>()), tim
 
 Connection::~Connection() { close(); }
 
+void Connection::drop(ErrorCode code, const std::string& message) {
+    close();
+    throw Error(code, message);
+}
+
 void Connection::note(Direction d, std::string_view text) {
     if (!transcript_) return;
     try {
@@ -107,11 +112,9 @@ void Connection::start_tls(const TlsSettings& settings, const std::string& host)
         close();
         throw;
     } catch (const Poco::TimeoutException&) {
-        close();
-        throw Error(ErrorCode::Timeout, "TLS handshake with " + peer_ + " timed out");
+        drop(ErrorCode::Timeout, "TLS handshake with " + peer_ + " timed out");
     } catch (const Poco::Net::CertificateValidationException& e) {
-        close();
-        throw Error(ErrorCode::TlsCertificate, "certificate of " + name + " rejected: " + e.message());
+        drop(ErrorCode::TlsCertificate, "certificate of " + name + " rejected: " + e.message());
     } catch (const Poco::Exception& e) {
         close();
         const std::string text = e.displayText();
@@ -127,8 +130,7 @@ void Connection::start_tls(const TlsSettings& settings, const std::string& host)
     }
     std::string why;
     if (!tls::certificate_matches(*impl_->secure, name, why)) {
-        close();
-        throw Error(ErrorCode::TlsCertificate, why);
+        drop(ErrorCode::TlsCertificate, why);
     }
     const TlsInfo info = tls_info();
     note(Direction::Info, "TLS " + info.protocol + " " + info.cipher + ", certificate " +
@@ -181,11 +183,9 @@ void Connection::send_all(const char* data, std::size_t size) {
         close();
         throw;
     } catch (const Poco::TimeoutException&) {
-        close();
-        throw Error(ErrorCode::Timeout, "sending to " + peer_ + " timed out");
+        drop(ErrorCode::Timeout, "sending to " + peer_ + " timed out");
     } catch (const Poco::Exception& e) {
-        close();
-        throw Error(ErrorCode::ConnectionLost, "connection to " + peer_ + " lost: " + e.displayText());
+        drop(ErrorCode::ConnectionLost, "connection to " + peer_ + " lost: " + e.displayText());
     }
 }
 
@@ -231,15 +231,12 @@ void Connection::receive_more() {
         platform::SigpipeGuard guard;  // TLS reads may write (renegotiation, alerts)
         n = impl_->socket().receiveBytes(buf, static_cast<int>(sizeof buf));
     } catch (const Poco::TimeoutException&) {
-        close();
-        throw Error(ErrorCode::Timeout, "mail server " + peer_ + " did not answer in time");
+        drop(ErrorCode::Timeout, "mail server " + peer_ + " did not answer in time");
     } catch (const Poco::Exception& e) {
-        close();
-        throw Error(ErrorCode::ConnectionLost, "connection to " + peer_ + " lost: " + e.displayText());
+        drop(ErrorCode::ConnectionLost, "connection to " + peer_ + " lost: " + e.displayText());
     }
     if (n <= 0) {
-        close();
-        throw Error(ErrorCode::ConnectionLost, "mail server " + peer_ + " closed the connection");
+        drop(ErrorCode::ConnectionLost, "mail server " + peer_ + " closed the connection");
     }
     in_.append(buf, static_cast<std::size_t>(n));
 }
@@ -248,8 +245,7 @@ bool Connection::read_line(std::string& line) {
     const std::size_t eol = in_.find('\n', in_pos_);
     if (eol == std::string::npos) {
         if (in_.size() - in_pos_ > ReplyParser::kMaxLineLength + 2) {
-            close();
-            throw Error(ErrorCode::ProtocolError, "reply line from mail server is too long");
+            drop(ErrorCode::ProtocolError, "reply line from mail server is too long");
         }
         return false;
     }

@@ -178,14 +178,24 @@ void Session::authenticate() {
              r);
 }
 
-void Session::reset_transaction(SendResult& result) {
+void Session::reset_transaction() {
     Reply r = command(command::rset());
     if (r.code != 250) {
         // A server that cannot reset is not safe for another transaction.
         broken_ = true;
         quit();
     }
-    (void)result;
+}
+
+void Session::refuse_message(SendResult& result, const Reply& reply, Stage stage, const std::string& what) {
+    const ErrorCode e = classify_reply(reply, stage);
+    // Recipients accepted at RCPT did not get the message after all.
+    for (auto& rr : result.recipients)
+        if (rr.accepted) rr = {rr.address, false, e, reply};
+    result.error = e;
+    result.message = what + ": " + reply.summary();
+    result.last_reply = reply;
+    reset_transaction();
 }
 
 SendResult Session::send(const Message& message) {
@@ -199,7 +209,7 @@ SendResult Session::send(const Message& message) {
         result.message = "sender <" + message.envelope_sender() + "> refused: " + mail.summary();
         result.last_reply = mail;
         for (const auto& a : recipients) result.recipients.push_back({a, false, result.error, mail});
-        reset_transaction(result);
+        reset_transaction();
         return result;
     }
 
@@ -223,19 +233,13 @@ SendResult Session::send(const Message& message) {
         // Nothing to deliver: no DATA, and the transaction is reset (RFC 5321 §3.3).
         result.error = any_permanent ? ErrorCode::RecipientRejected : ErrorCode::RecipientDeferred;
         result.message = "every recipient was refused; first: " + result.message;
-        reset_transaction(result);
+        reset_transaction();
         return result;
     }
 
     Reply go = command(command::data());
     if (go.code != 354) {
-        const ErrorCode e = classify_reply(go, Stage::Data);
-        for (auto& rr : result.recipients)
-            if (rr.accepted) rr = {rr.address, false, e, go};
-        result.error = e;
-        result.message = "DATA refused: " + go.summary();
-        result.last_reply = go;
-        reset_transaction(result);
+        refuse_message(result, go, Stage::Data, "DATA refused");
         return result;
     }
 
@@ -260,14 +264,7 @@ SendResult Session::send(const Message& message) {
         throw;
     }
     result.last_reply = done;
-    if (done.code != 250) {
-        const ErrorCode e = classify_reply(done, Stage::DataEnd);
-        for (auto& rr : result.recipients)
-            if (rr.accepted) rr = {rr.address, false, e, done};
-        result.error = e;
-        result.message = "message refused after DATA: " + done.summary();
-        reset_transaction(result);
-    }
+    if (done.code != 250) refuse_message(result, done, Stage::DataEnd, "message refused after DATA");
     return result;
 }
 

@@ -17,6 +17,7 @@
 #include <string>
 #include <string_view>
 
+#include "mvsmtp/error.hpp"
 #include "mvsmtp/reply.hpp"
 #include "mvsmtp/sink.hpp"
 #include "mvsmtp/tls.hpp"
@@ -71,6 +72,8 @@ private:
     void receive_more();
     void send_all(const char* data, std::size_t size);
     void note(Direction d, std::string_view text);
+    // Closes the connection (it must not be reused) and throws Error(code, message).
+    [[noreturn]] void drop(ErrorCode code, const std::string& message);
 
     struct Impl;
     std::unique_ptr<Impl> impl_;

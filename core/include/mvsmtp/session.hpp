@@ -55,6 +55,10 @@ struct SendResult {
     bool all_accepted() const { return error == ErrorCode::Ok; }
 };
 
+// How a reply to a given stage maps to the error table.
+enum class Stage { Greeting, Hello, StartTls, Auth, MailFrom, RcptTo, Data, DataEnd };
+ErrorCode classify_reply(const Reply& reply, Stage stage);
+
 class Session {
 public:
     explicit Session(SessionSettings settings);
@@ -76,7 +80,8 @@ private:
     void hello();
     void secure();
     void authenticate();
-    void reset_transaction(SendResult& result);
+    void reset_transaction();
+    void refuse_message(SendResult& result, const Reply& reply, Stage stage, const std::string& what);
     [[noreturn]] void fail(ErrorCode code, const std::string& message, const Reply& reply);
 
     SessionSettings settings_;
@@ -86,8 +91,5 @@ private:
     bool broken_ = false;
 };
 
-// How a reply to a given stage maps to the error table.
-enum class Stage { Greeting, Hello, StartTls, Auth, MailFrom, RcptTo, Data, DataEnd };
-ErrorCode classify_reply(const Reply& reply, Stage stage);
 
 }  // namespace mvsmtp

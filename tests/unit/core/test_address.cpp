@@ -1,6 +1,8 @@
 // test_address.cpp — mailbox parsing, address validation, header rendering (address.hpp).
 #include <boost/test/unit_test.hpp>
 
+#include "support/error_code_of.hpp"
+
 #include <functional>
 
 #include "mvsmtp/address.hpp"
@@ -10,14 +12,7 @@ using namespace mvsmtp;
 
 namespace {
 
-ErrorCode code_of(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const Error& e) {
-        return e.code();
-    }
-    return ErrorCode::Ok;
-}
+ErrorCode code_of(const std::function<void()>& f) { return testsupport::error_code_of(f); }
 
 }  // namespace
 

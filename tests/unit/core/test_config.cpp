@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "mvsmtp/config.hpp"
+#include "support/error_code_of.hpp"
 #include "mvsmtp/error.hpp"
 
 using namespace mvsmtp;
@@ -30,12 +31,7 @@ struct TempDir {
 };
 
 ErrorCode code_of(const ProfileRequest& req) {
-    try {
-        load_profile(req);
-    } catch (const Error& e) {
-        return e.code();
-    }
-    return ErrorCode::Ok;
+    return testsupport::error_code_of([&] { load_profile(req); });
 }
 
 }  // namespace

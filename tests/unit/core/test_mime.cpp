@@ -2,6 +2,8 @@
 // refusals, streaming of large file attachments, and a parse by Python's email package.
 #include <boost/test/unit_test.hpp>
 
+#include "support/error_code_of.hpp"
+
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -95,14 +97,7 @@ std::string part_body(const std::string& msg, const std::string& marker) {
     return msg.substr(start, end == std::string::npos ? std::string::npos : end - start);
 }
 
-ErrorCode code_of(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const Error& e) {
-        return e.code();
-    }
-    return ErrorCode::Ok;
-}
+ErrorCode code_of(const std::function<void()>& f) { return testsupport::error_code_of(f); }
 
 std::string temp_path(const std::string& name) {
     return (fs::temp_directory_path() / ("mvsmtp_test_" + std::to_string(::getpid()) + "_" + name))

@@ -5,6 +5,7 @@
 #include "layout.hpp"
 #include "marshal.hpp"
 #include "mvsmtp/error.hpp"
+#include "support/error_code_of.hpp"
 
 using namespace mvsmtp;
 using namespace mvsmtp::gci;
@@ -14,12 +15,7 @@ namespace R = field::Result;
 
 namespace {
 ErrorCode decode_error(const std::string& message, const std::string& body = "") {
-    try {
-        decode_message(message, body, InputCharset::Utf8);
-    } catch (const Error& e) {
-        return e.code();
-    }
-    return ErrorCode::Ok;
+    return testsupport::error_code_of([&] { decode_message(message, body, InputCharset::Utf8); });
 }
 }  // namespace
 
