@@ -54,6 +54,7 @@ Capabilities Capabilities::from_ehlo(const Reply& reply) {
     for (std::size_t i = 1; i < reply.lines.size(); ++i) {
         const auto ws = words(reply.lines[i]);
         if (ws.empty()) continue;
+        caps.lines.push_back(reply.lines[i]);
         std::string keyword = upper(ws.front());
         if (keyword.rfind("AUTH=", 0) == 0) {  // obsolete "AUTH=LOGIN PLAIN"
             std::vector<std::string> rest{keyword.substr(5)};

@@ -154,6 +154,12 @@ void apply(Profile& p, const std::string& key, const std::string& value, Pending
         if (!value.empty()) p.timeouts.io_ms = parse_int(key, value, 1, 3600) * 1000;
     } else if (key == "outbox") {
         p.outbox = value;
+    } else if (key == "transcript") {
+        p.transcript = value;
+    } else if (key == "keepalive") {
+        if (!value.empty()) p.keepalive_seconds = parse_int(key, value, 0, 86400);
+    } else if (key == "pipelining") {
+        if (!value.empty()) p.pipelining = parse_bool(key, value);
     } else if (key == "charset") {
         const std::string c = lower(value);
         if (!c.empty() && c != "utf-8" && c != "utf8" && c != "cp1252" && c != "windows-1252" &&
@@ -169,7 +175,7 @@ const std::vector<std::string>& profile_keys() {
     static const std::vector<std::string> keys = {
         "server", "port", "tls", "user", "password", "password_file", "auth",
         "allow_plaintext_auth", "from", "helo", "ca_file", "connect_timeout", "timeout",
-        "outbox", "charset"};
+        "outbox", "charset", "transcript", "keepalive", "pipelining"};
     return keys;
 }
 

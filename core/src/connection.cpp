@@ -189,22 +189,29 @@ void Connection::send_all(const char* data, std::size_t size) {
     }
 }
 
-void Connection::send_line(const std::string& wire_line, bool secret) {
-    flush();
+void Connection::note_sent(const std::string& wire_line, bool secret) {
+    if (!transcript_) return;
     std::string_view shown(wire_line);
     while (!shown.empty() && (shown.back() == '\n' || shown.back() == '\r')) shown.remove_suffix(1);
-    if (secret) {
-        // Keep "AUTH <mechanism>" so transcripts stay readable; the rest is the secret.
-        std::string redacted = "<redacted>";
-        if (shown.rfind("AUTH ", 0) == 0) {
-            const std::size_t end = shown.find(' ', 5);
-            redacted = std::string(shown.substr(0, end)) + (end == std::string_view::npos ? "" : " <redacted>");
-        }
-        note(Direction::Sent, redacted);
-    } else {
-        note(Direction::Sent, shown);
+    if (!secret) return note(Direction::Sent, shown);
+    // Keep "AUTH <mechanism>" so transcripts stay readable; the rest is the secret.
+    std::string redacted = "<redacted>";
+    if (shown.rfind("AUTH ", 0) == 0) {
+        const std::size_t end = shown.find(' ', 5);
+        redacted = std::string(shown.substr(0, end)) + (end == std::string_view::npos ? "" : " <redacted>");
     }
+    note(Direction::Sent, redacted);
+}
+
+void Connection::send_line(const std::string& wire_line, bool secret) {
+    flush();
+    note_sent(wire_line, secret);
     send_all(wire_line.data(), wire_line.size());
+}
+
+void Connection::queue_line(const std::string& wire_line, bool secret) {
+    note_sent(wire_line, secret);
+    out_ += wire_line;
 }
 
 void Connection::write(const char* data, std::size_t size) {

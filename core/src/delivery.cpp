@@ -1,7 +1,10 @@
 // delivery.cpp — relay-or-outbox policy for one message; see mvsmtp/delivery.hpp.
 #include "mvsmtp/delivery.hpp"
 
+#include <functional>
+
 #include "mvsmtp/address.hpp"
+#include "mvsmtp/envelope.hpp"
 #include "mvsmtp/mime.hpp"
 #include "mvsmtp/outbox.hpp"
 
@@ -18,6 +21,7 @@ SessionSettings session_settings(const Profile& p) {
     s.allow_plaintext_auth = p.allow_plaintext_auth;
     s.client_name = p.helo.empty() ? "localhost" : p.helo;
     s.timeouts = p.timeouts;
+    s.pipelining = p.pipelining;
     return s;
 }
 
@@ -40,15 +44,55 @@ void fill_from_error(DeliveryReport& report, const Error& e) {
 
 }  // namespace
 
-DeliveryReport deliver(Message message, const Profile& profile, TranscriptHook transcript) noexcept {
+void ready_for_sending(Message& message, const Profile& profile) {
+    apply_profile_defaults(message, profile);
+    validate(message);
+    validate_dsn(message.dsn);
+    prepare(message, address_domain(message.from.address));
+}
+
+DeliveryReport report_from(SendResult sent, const std::string& host) {
+    DeliveryReport report;
+    report.recipients = std::move(sent.recipients);
+    report.last_reply = sent.last_reply;
+    report.size = sent.size;
+    report.error = sent.error;
+    report.notes = sent.notes;
+    std::size_t accepted = 0;
+    for (const auto& r : report.recipients) accepted += r.accepted ? 1 : 0;
+    if (sent.error == ErrorCode::Ok) {
+        report.status = DeliveryStatus::Sent;
+        report.message = "accepted by " + host + " for " + std::to_string(accepted) + " recipient" +
+                         (accepted == 1 ? "" : "s");
+        for (const auto& note : sent.notes) report.message += "; " + note;
+    } else if (accepted > 0) {
+        report.status = DeliveryStatus::Partial;
+        report.message = "accepted for " + std::to_string(accepted) + " of " +
+                         std::to_string(report.recipients.size()) + " recipients; " + sent.message;
+    } else {
+        report.status = DeliveryStatus::Failed;
+        report.message = sent.message;
+    }
+    return report;
+}
+
+DeliveryReport failure_report(ErrorCode code, const std::string& message) noexcept {
     DeliveryReport report;
     try {
-        apply_profile_defaults(message, profile);
-        validate(message);
-        prepare(message, address_domain(message.from.address));
-        report.message_id = message.message_id;
+        report.status = DeliveryStatus::Failed;
+        report.error = code;
+        report.message = message;
+    } catch (...) {
+    }
+    return report;
+}
 
+DeliveryReport deliver(Message message, const Profile& profile, TranscriptHook transcript) noexcept {
+    return guarded_report([&] {
+        DeliveryReport report;
+        ready_for_sending(message, profile);
         if (!profile.has_server()) {
+            report.message_id = message.message_id;
             report.outbox_path = store_in_outbox(message, profile.outbox);
             report.status = DeliveryStatus::Stored;
             report.message = "no mail server is configured: the message was stored, not sent, in " +
@@ -57,51 +101,42 @@ DeliveryReport deliver(Message message, const Profile& profile, TranscriptHook t
                 report.recipients.push_back({r, false, ErrorCode::Ok, Reply{}});
             return report;
         }
-
         SessionSettings settings = session_settings(profile);
         settings.transcript = std::move(transcript);
         Session session(settings);
-        session.open();
-        SendResult sent = session.send(message);
-        session.quit();
-
-        report.recipients = std::move(sent.recipients);
-        report.last_reply = sent.last_reply;
-        report.size = sent.size;
-        report.error = sent.error;
-        const std::size_t accepted = [&] {
-            std::size_t n = 0;
-            for (const auto& r : report.recipients) n += r.accepted ? 1 : 0;
-            return n;
-        }();
-        if (sent.error == ErrorCode::Ok) {
-            report.status = DeliveryStatus::Sent;
-            report.message = "accepted by " + profile.host + " for " + std::to_string(accepted) +
-                             " recipient" + (accepted == 1 ? "" : "s");
-        } else if (accepted > 0) {
-            report.status = DeliveryStatus::Partial;
-            report.message = "accepted for " + std::to_string(accepted) + " of " +
-                             std::to_string(report.recipients.size()) + " recipients; " + sent.message;
-        } else {
-            report.status = DeliveryStatus::Failed;
-            report.message = sent.message;
+        DeliveryReport partial;  // what is known if open() or send() throws
+        partial.message_id = message.message_id;
+        try {
+            session.open();
+            const TlsInfo tls = session.tls_info();
+            SendResult sent = session.send(message);
+            session.quit();
+            report = report_from(std::move(sent), profile.host);
+            report.tls = tls;
+        } catch (const Error& e) {
+            partial.tls = session.tls_info();
+            fill_from_error(partial, e);
+            return partial;
         }
+        report.message_id = message.message_id;
+        return report;
+    });
+}
+
+DeliveryReport guarded_report(const std::function<DeliveryReport()>& work) noexcept {
+    try {
+        return work();
     } catch (const Error& e) {
+        DeliveryReport report;
         fill_from_error(report, e);
+        return report;
     } catch (const std::bad_alloc&) {
-        report.status = DeliveryStatus::Failed;
-        report.error = ErrorCode::Internal;
-        report.message = "out of memory";
+        return failure_report(ErrorCode::Internal, "out of memory");
     } catch (const std::exception& e) {
-        report.status = DeliveryStatus::Failed;
-        report.error = ErrorCode::Internal;
-        report.message = std::string("internal error: ") + e.what();
+        return failure_report(ErrorCode::Internal, std::string("internal error: ") + e.what());
     } catch (...) {
-        report.status = DeliveryStatus::Failed;
-        report.error = ErrorCode::Internal;
-        report.message = "internal error";
+        return failure_report(ErrorCode::Internal, "internal error");
     }
-    return report;
 }
 
 }  // namespace mvsmtp

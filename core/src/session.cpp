@@ -1,8 +1,11 @@
 // session.cpp — the SMTP conversation (RFC 5321 §3, §4.1) on top of Connection.
 #include "mvsmtp/session.hpp"
 
+#include <cctype>
+
 #include "mvsmtp/command.hpp"
 #include "mvsmtp/dot_stuffer.hpp"
+#include "mvsmtp/envelope.hpp"
 #include "mvsmtp/mime.hpp"
 
 namespace mvsmtp {
@@ -198,50 +201,110 @@ void Session::refuse_message(SendResult& result, const Reply& reply, Stage stage
     reset_transaction();
 }
 
+Reply Session::read_reply() {
+    try {
+        last_reply_ = connection_.read_reply();
+        return last_reply_;
+    } catch (const Error&) {
+        broken_ = true;
+        throw;
+    }
+}
+
+Session::EnvelopeReplies Session::send_envelope(const Message& message, const std::vector<std::string>& recipients,
+                                                const EnvelopePlan& plan, bool pipelined) {
+    EnvelopeReplies r;
+    const std::string mail = command::mail_from(message.envelope_sender(), plan.mail_parameters);
+    if (pipelined) {
+        // RFC 2920: MAIL, every RCPT and DATA leave as one group; the replies come back in
+        // the same order, so each is attributed to its command by position.
+        try {
+            connection_.queue_line(mail);
+            for (std::size_t i = 0; i < recipients.size(); ++i)
+                connection_.queue_line(command::rcpt_to(recipients[i], plan.rcpt_parameters[i]));
+            connection_.queue_line(command::data());
+        } catch (const Error&) {
+            broken_ = true;
+            throw;
+        }
+        r.mail = read_reply();
+        for (std::size_t i = 0; i < recipients.size(); ++i) r.rcpt.push_back(read_reply());
+        r.data = read_reply();
+        return r;
+    }
+    r.mail = command(mail);
+    if (r.mail.code != 250) return r;
+    bool any = false;
+    for (std::size_t i = 0; i < recipients.size(); ++i) {
+        r.rcpt.push_back(command(command::rcpt_to(recipients[i], plan.rcpt_parameters[i])));
+        any = any || r.rcpt.back().code == 250 || r.rcpt.back().code == 251;
+    }
+    if (any) r.data = command(command::data());
+    return r;
+}
+
 SendResult Session::send(const Message& message) {
+    data_started_ = false;
     if (!is_open()) throw Error(ErrorCode::ConnectionLost, "SMTP session is not open");
     SendResult result;
     const auto recipients = message.envelope_recipients();
 
-    Reply mail = command(command::mail_from(message.envelope_sender()));
-    if (mail.code != 250) {
-        result.error = classify_reply(mail, Stage::MailFrom);
-        result.message = "sender <" + message.envelope_sender() + "> refused: " + mail.summary();
-        result.last_reply = mail;
-        for (const auto& a : recipients) result.recipients.push_back({a, false, result.error, mail});
+    CountingSink counter;
+    write_message(message, counter);
+    const EnvelopePlan plan = plan_envelope(message, recipients, caps_, counter.count);
+    result.notes = plan.notes;
+
+    const bool pipelined = settings_.pipelining && caps_.has("PIPELINING");
+    const EnvelopeReplies env = send_envelope(message, recipients, plan, pipelined);
+    const bool data_open = env.data && env.data->code == 354;
+    auto close_unwanted_data = [&] {
+        // A server that said 354 although nothing can be delivered (RFC 2920 §3.1 says it
+        // should not): end the empty message so the session stays in step.
+        if (!data_open) return;
+        connection_.send_line(".\r\n");
+        read_reply();
+    };
+
+    if (env.mail.code != 250) {
+        result.error = classify_reply(env.mail, Stage::MailFrom);
+        result.message = "sender <" + message.envelope_sender() + "> refused: " + env.mail.summary();
+        result.last_reply = env.mail;
+        for (const auto& a : recipients) result.recipients.push_back({a, false, result.error, env.mail});
+        close_unwanted_data();
         reset_transaction();
         return result;
     }
 
     bool any_permanent = false;
-    for (const auto& address : recipients) {
-        Reply r = command(command::rcpt_to(address));
-        RecipientResult rr{address, r.code == 250 || r.code == 251, ErrorCode::Ok, r};
+    for (std::size_t i = 0; i < recipients.size(); ++i) {
+        const Reply& r = i < env.rcpt.size() ? env.rcpt[i] : env.mail;
+        RecipientResult rr{recipients[i], r.code == 250 || r.code == 251, ErrorCode::Ok, r};
         if (!rr.accepted) {
             rr.error = classify_reply(r, Stage::RcptTo);
             if (rr.error == ErrorCode::Ok) rr.error = ErrorCode::RecipientRejected;
             any_permanent = any_permanent || !is_transient(rr.error);
             if (result.error == ErrorCode::Ok) {
                 result.error = rr.error;
-                result.message = "recipient <" + address + "> refused: " + r.summary();
+                result.message = "recipient <" + recipients[i] + "> refused: " + r.summary();
                 result.last_reply = r;
             }
         }
         result.recipients.push_back(std::move(rr));
     }
     if (result.accepted_count() == 0) {
-        // Nothing to deliver: no DATA, and the transaction is reset (RFC 5321 §3.3).
+        // Nothing to deliver: no message, and the transaction is reset (RFC 5321 §3.3).
         result.error = any_permanent ? ErrorCode::RecipientRejected : ErrorCode::RecipientDeferred;
         result.message = "every recipient was refused; first: " + result.message;
+        close_unwanted_data();
         reset_transaction();
         return result;
     }
 
-    Reply go = command(command::data());
-    if (go.code != 354) {
-        refuse_message(result, go, Stage::Data, "DATA refused");
+    if (!data_open) {
+        refuse_message(result, env.data ? *env.data : env.mail, Stage::Data, "DATA refused");
         return result;
     }
+    data_started_ = true;
 
     try {
         DotStuffer body(connection_);
@@ -255,24 +318,81 @@ SendResult Session::send(const Message& message) {
         connection_.close();
         throw;
     }
-    Reply done;
+    const Reply done = read_reply();
+    result.last_reply = done;
+    if (done.code != 250) refuse_message(result, done, Stage::DataEnd, "message refused after DATA");
+    return result;
+}
+
+Reply Session::open_manual() {
+    broken_ = false;
     try {
-        done = connection_.read_reply();
-        last_reply_ = done;
+        connection_.connect(settings_.host, settings_.port);
+        if (settings_.tls.mode == TlsMode::Implicit) connection_.start_tls(settings_.tls, settings_.host);
+        return read_reply();
+    } catch (const Error&) {
+        broken_ = true;
+        connection_.close();
+        throw;
+    }
+}
+
+Reply Session::raw_command(const std::string& line, bool secret) {
+    if (!is_open()) throw Error(ErrorCode::ConnectionLost, "SMTP session is not open");
+    if (line.find_first_of(std::string("\r\n\0", 3)) != std::string::npos)
+        throw Error(ErrorCode::BadArgument, "a command line may not contain CR, LF or NUL");
+    std::string verb = line.substr(0, line.find(' '));
+    for (char& c : verb) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    const Reply r = command(line + "\r\n", secret);
+    if ((verb == "EHLO" && r.code == 250)) caps_ = Capabilities::from_ehlo(r);
+    if ((verb == "HELO" && r.code == 250)) caps_ = Capabilities::from_helo(r);
+    if (verb == "STARTTLS" && r.code == 220) {
+        try {
+            connection_.start_tls(settings_.tls, settings_.host);
+        } catch (const Error&) {
+            broken_ = true;
+            throw;
+        }
+        caps_ = Capabilities{};  // RFC 3207 §4.2: ask again with EHLO
+    }
+    if (verb == "QUIT") connection_.close();
+    return r;
+}
+
+void Session::data_line(const std::string& line) {
+    if (!is_open()) throw Error(ErrorCode::ConnectionLost, "SMTP session is not open");
+    DotStuffer stuffer(connection_);
+    stuffer.write(line);
+    stuffer.write("\r\n", 2);
+}
+
+Reply Session::end_data() {
+    if (!is_open()) throw Error(ErrorCode::ConnectionLost, "SMTP session is not open");
+    try {
+        connection_.write(".\r\n", 3);
     } catch (const Error&) {
         broken_ = true;
         throw;
     }
-    result.last_reply = done;
-    if (done.code != 250) refuse_message(result, done, Stage::DataEnd, "message refused after DATA");
-    return result;
+    return read_reply();
+}
+
+bool Session::noop() noexcept {
+    try {
+        if (!is_open()) return false;
+        return command(command::noop()).code == 250;
+    } catch (...) {
+        broken_ = true;
+        connection_.close();
+        return false;
+    }
 }
 
 void Session::quit() noexcept {
     try {
         if (connection_.is_open()) {
             connection_.send_line(command::quit());
-            connection_.read_reply();
+            last_reply_ = connection_.read_reply();
         }
     } catch (...) {
     }

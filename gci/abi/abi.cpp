@@ -10,8 +10,7 @@
 #include <string>
 
 #include "dynarray.hpp"
-#include "marshal.hpp"
-#include "mvsmtp/delivery.hpp"
+#include "operations.hpp"
 #include "mvsmtp/error.hpp"
 #include "result_store.hpp"
 
@@ -22,14 +21,17 @@ using mvsmtp::gci::ResultStore;
 
 constexpr int kMisuse = -static_cast<int>(ErrorCode::AbiMisuse);
 
-std::string sendmail(const char* message, const char* body, const char* options) {
-    using namespace mvsmtp;
+// Shared by every entry point: argument checks, then the buffer convention, with a
+// last-resort catch (operations never throw, but allocation in publish() can).
+template <class Work>
+int run(char* out, int capacity, bool args_ok, Work&& work) noexcept {
     try {
-        const Profile profile = load_profile(gci::options_request(options));
-        const Message m = gci::decode_message(message, body, gci::charset_of(profile));
-        return gci::encode_result(deliver(m, profile));
-    } catch (const Error& e) {
-        return gci::encode_failure(e.code(), e.what());
+        if (!args_ok || capacity < 0 || (capacity > 0 && !out)) return kMisuse;
+        return ResultStore::publish(work(), out, capacity);
+    } catch (const std::bad_alloc&) {
+        return ResultStore::publish_noexcept(ErrorCode::Internal, "out of memory", out, capacity);
+    } catch (...) {
+        return ResultStore::publish_noexcept(ErrorCode::Internal, "internal error", out, capacity);
     }
 }
 
@@ -39,14 +41,25 @@ extern "C" {
 
 MVSMTP_API int mvs_sendmail(const char* message, const char* body, const char* options,
                             char* result, int capacity) {
-    try {
-        if (!message || !body || !options || capacity < 0 || (capacity > 0 && !result)) return kMisuse;
-        return ResultStore::publish(sendmail(message, body, options), result, capacity);
-    } catch (const std::bad_alloc&) {
-        return ResultStore::publish_noexcept(ErrorCode::Internal, "out of memory", result, capacity);
-    } catch (...) {
-        return ResultStore::publish_noexcept(ErrorCode::Internal, "internal error", result, capacity);
-    }
+    return run(result, capacity, message && body && options,
+               [&] { return mvsmtp::gci::sendmail(message, body, options); });
+}
+
+MVSMTP_API int mvs_open(const char* options, char* result, int capacity) {
+    return run(result, capacity, options != nullptr, [&] { return mvsmtp::gci::open_session(options); });
+}
+
+MVSMTP_API int mvs_send(int handle, const char* message, const char* body, char* result, int capacity) {
+    return run(result, capacity, message && body,
+               [&] { return mvsmtp::gci::send_on(handle, message, body); });
+}
+
+MVSMTP_API int mvs_cmd(int handle, const char* command, char* reply, int capacity) {
+    return run(reply, capacity, command != nullptr, [&] { return mvsmtp::gci::command_on(handle, command); });
+}
+
+MVSMTP_API int mvs_close(int handle, char* result, int capacity) {
+    return run(result, capacity, true, [&] { return mvsmtp::gci::close_session(handle); });
 }
 
 MVSMTP_API int mvs_fetch(int offset, char* out, int capacity) {

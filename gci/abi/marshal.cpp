@@ -7,6 +7,7 @@
 #include "layout.hpp"
 #include "mvsmtp/address.hpp"
 #include "mvsmtp/encoding.hpp"
+#include "mvsmtp/envelope.hpp"
 #include "mvsmtp/error.hpp"
 
 namespace mvsmtp::gci {
@@ -63,7 +64,8 @@ ProfileRequest options_request(std::string_view options) {
         {O::PASSWORD, "password"}, {O::PASSWORD_FILE, "password_file"}, {O::AUTH, "auth"},
         {O::ALLOW_PLAINTEXT_AUTH, "allow_plaintext_auth"}, {O::CA_FILE, "ca_file"},
         {O::HELO, "helo"}, {O::CONNECT_TIMEOUT, "connect_timeout"}, {O::TIMEOUT, "timeout"},
-        {O::OUTBOX, "outbox"}, {O::CHARSET, "charset"}, {O::FROM, "from"}};
+        {O::OUTBOX, "outbox"}, {O::CHARSET, "charset"}, {O::FROM, "from"},
+        {O::TRANSCRIPT, "transcript"}, {O::KEEPALIVE, "keepalive"}, {O::PIPELINING, "pipelining"}};
     for (const auto& [attr, key] : keys) {
         // A password may legitimately start or end with a space; nothing else may.
         std::string v = attr == O::PASSWORD ? extract(options, attr) : trimmed(extract(options, attr));
@@ -72,6 +74,13 @@ ProfileRequest options_request(std::string_view options) {
         if (!v.empty()) req.overrides[key] = v;
     }
     return req;
+}
+
+bool manual_mode(std::string_view options) {
+    const std::string v = trimmed(extract(options, O::MANUAL));
+    if (v.empty() || v == "0") return false;
+    if (v == "1") return true;
+    throw Error(ErrorCode::BadOption, "OPTIONS<O.MANUAL> must be 1 or 0 (got \"" + v + "\")");
 }
 
 InputCharset charset_of(const Profile& profile) {
@@ -150,10 +159,14 @@ Message decode_message(std::string_view message, std::string_view body, InputCha
     for (std::size_t i = 0; i < std::max(hnames.size(), hvalues.size()); ++i)
         m.headers.push_back({trimmed(value_at(hnames, i)), to_utf8(value_at(hvalues, i), cs)});
     m.priority = priority_of(extract(message, M::PRIORITY));
+    m.dsn.notify = trimmed(extract(message, M::DSN_NOTIFY));
+    m.dsn.ret = trimmed(extract(message, M::DSN_RET));
+    m.dsn.envid = trimmed(extract(message, M::DSN_ENVID));
+    validate_dsn(m.dsn);
     return m;
 }
 
-std::string encode_result(const DeliveryReport& r) {
+std::string encode_result(const DeliveryReport& r, const ResultExtras& extras) {
     // Everything in RESULT that came from a server or a message passes through clean_value,
     // so no reply text can forge a mark and shift the fields after it.
     struct CleanBuilder {
@@ -193,6 +206,11 @@ std::string encode_result(const DeliveryReport& r) {
     b.set(R::OUTBOX_FILE, r.outbox_path);
     b.set(R::TRANSIENT, is_transient(r.error) ? "1" : "0");
     b.set(R::SIZE, r.size ? std::to_string(r.size) : "");
+    b.set(R::HANDLE, extras.handle ? std::to_string(extras.handle) : "");
+    b.set(R::TRANSCRIPT, extras.transcript);
+    const TlsInfo& tls = extras.tls.active ? extras.tls : r.tls;
+    if (tls.active) b.set(R::TLS, std::vector<std::string>{tls.protocol, tls.cipher, tls.peer_subject, tls.peer_issuer, tls.peer_expires});
+    b.set(R::CAPABILITIES, extras.capabilities);
     return b.str();
 }
 

@@ -9,6 +9,7 @@
 #pragma once
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "mvsmtp/config.hpp"
 #include "mvsmtp/delivery.hpp"
@@ -17,10 +18,20 @@
 
 namespace mvsmtp::gci {
 
+// Fields of RESULT that only some operations fill.
+struct ResultExtras {
+    int handle = 0;                         // SMTP.OPEN
+    std::vector<std::string> transcript;    // O.TRANSCRIPT = RESULT
+    TlsInfo tls;
+    std::vector<std::string> capabilities;  // SMTP.OPEN
+};
+
 ProfileRequest options_request(std::string_view options);
+// O.MANUAL: SMTP.OPEN only connects and reads the greeting.
+bool manual_mode(std::string_view options);
 InputCharset charset_of(const Profile& profile);
 Message decode_message(std::string_view message, std::string_view body, InputCharset charset);
-std::string encode_result(const DeliveryReport& report);
+std::string encode_result(const DeliveryReport& report, const ResultExtras& extras = {});
 // A RESULT for a failure that happened before any delivery was attempted.
 std::string encode_failure(ErrorCode code, const std::string& message);
 

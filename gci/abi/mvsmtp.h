@@ -41,6 +41,25 @@ extern "C" {
 MVSMTP_API int mvs_sendmail(const char* message, const char* body, const char* options,
                             char* result, int capacity);
 
+/* SMTP.OPEN(HANDLE, OPTIONS, RESULT): connect, EHLO, STARTTLS or implicit TLS, AUTH, as
+ * OPTIONS and the profile say (with O.MANUAL = 1: connect and read the greeting only).
+ * On success RESULT<R.STATUS> = S.OK and RESULT<R.HANDLE> is the handle (1..64); the
+ * session lives until mvs_close or the end of the process. */
+MVSMTP_API int mvs_open(const char* options, char* result, int capacity);
+
+/* SMTP.SEND(HANDLE, MESSAGE, BODY, RESULT): one message on an open session; same layouts as
+ * SENDMAIL. Reconnects transparently when the server has dropped an idle connection. */
+MVSMTP_API int mvs_send(int handle, const char* message, const char* body, char* result, int capacity);
+
+/* SMTP.CMD(HANDLE, COMMAND, REPLY): one raw command line, the reply in RESULT layout
+ * (R.REPLY.CODE, R.REPLY.ENHANCED, R.REPLY.TEXT one value per line). After a 354 reply to
+ * DATA, each call sends one body line (dot-stuffed, no reply) until a line holding only ".".
+ * STARTTLS upgrades the connection when the server answers 220; AUTH lines are redacted. */
+MVSMTP_API int mvs_cmd(int handle, const char* command, char* reply, int capacity);
+
+/* SMTP.CLOSE(HANDLE, RESULT): QUIT and release the handle. */
+MVSMTP_API int mvs_close(int handle, char* result, int capacity);
+
 /* The rest of this thread's last result, starting at byte `offset` (0-based). Returns the
  * number of bytes from offset to the end (0 when nothing is left). */
 MVSMTP_API int mvs_fetch(int offset, char* out, int capacity);

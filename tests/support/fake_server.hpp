@@ -1,9 +1,10 @@
 // fake_server.hpp — a scripted SMTP peer on loopback for fault cases real servers will not
 // produce on demand (after Poco's DialogServer): queue what to send, read what came back.
 //
-//   FakeServer s({"220 hi", "", "250-x\r\n250 SIZE"});   // each entry: bytes to send after
-//   ... connect to 127.0.0.1:s.port() ...                 // reading one line ("" = greet now)
+//   FakeServer s({"220 hi", "250-x\r\n250 SIZE"});       // each entry: bytes to send after
+//   ... connect to 127.0.0.1:s.port() ...                 // reading one line
 //   s.join();  s.received();                              // lines the client sent
+//   FakeServer r(FakeServer::Connections{{first, second}}); // successive connections
 //
 // Script semantics: entry 0 is sent on accept; entry i (i ≥ 1) is sent after the i-th line
 // from the client. "<close>" closes the connection; "text<close>" sends text, then closes;
@@ -21,10 +22,17 @@ namespace testsupport {
 
 class FakeServer {
 public:
-    explicit FakeServer(std::vector<std::string> script) : script_(std::move(script)) {
+    using Script = std::vector<std::string>;
+    struct Connections {
+        std::vector<Script> scripts;
+    };
+    explicit FakeServer(Script script) : FakeServer(Connections{{std::move(script)}}) {}
+    explicit FakeServer(Connections connections) : scripts_(std::move(connections.scripts)) {
         server_.bind(Poco::Net::SocketAddress("127.0.0.1", 0), true);
         server_.listen(4);
-        thread_ = std::thread([this] { run(); });
+        thread_ = std::thread([this] {
+            for (const auto& script : scripts_) run(script);
+        });
     }
     ~FakeServer() { join(); }
     int port() const { return server_.address().port(); }
@@ -48,12 +56,13 @@ private:
         s.sendBytes(wire.data(), static_cast<int>(wire.size()));
         if (then_close) { s.close(); open = false; }
     }
-    void run() {
+    void run(const Script& script) {
         try {
+            if (!server_.poll(Poco::Timespan(15, 0), Poco::Net::Socket::SELECT_READ)) return;
             Poco::Net::StreamSocket s = server_.acceptConnection();
             s.setReceiveTimeout(Poco::Timespan(10, 0));
             bool open = true;
-            if (!script_.empty()) send_step(s, script_[0], open);
+            if (!script.empty()) send_step(s, script[0], open);
             std::string buffer;
             std::size_t step = 1;
             char chunk[4096];
@@ -68,7 +77,7 @@ private:
                         received_.push_back(buffer.substr(0, eol));
                     }
                     buffer.erase(0, eol + 2);
-                    if (step < script_.size()) send_step(s, script_[step], open);
+                    if (step < script.size()) send_step(s, script[step], open);
                     ++step;
                 }
             }
@@ -78,7 +87,7 @@ private:
     }
 
     Poco::Net::ServerSocket server_;
-    std::vector<std::string> script_;
+    std::vector<Script> scripts_;
     std::thread thread_;
     std::mutex mutex_;
     std::vector<std::string> received_;

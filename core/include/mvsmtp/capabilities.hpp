@@ -21,6 +21,7 @@ struct Capabilities {
     std::set<std::string> keywords;            // "STARTTLS", "PIPELINING", "8BITMIME" ...
     std::vector<std::string> auth_mechanisms;  // upper-case, in the server's order
     std::uint64_t size_limit = 0;              // SIZE n (RFC 1870); 0 = none declared
+    std::vector<std::string> lines;            // the keyword lines as the server sent them
 
     bool has(const std::string& keyword) const;
     bool offers_auth(const std::string& mechanism) const;

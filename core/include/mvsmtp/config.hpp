@@ -43,6 +43,9 @@ struct Profile {
     Timeouts timeouts;
     std::string outbox;          // folder for stored messages
     std::string charset;         // input charset of BASIC data: utf-8 (default), cp1252, latin1
+    std::string transcript;      // "" none, "result" into RESULT, else a file to append to
+    int keepalive_seconds = 30;  // sessions: NOOP before a send after this much idle; 0 never
+    bool pipelining = true;      // use PIPELINING when the server offers it
 
     bool has_server() const { return !host.empty(); }
 };

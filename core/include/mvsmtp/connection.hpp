@@ -57,6 +57,9 @@ public:
 
     // Sends one complete command line (with CRLF) immediately.
     void send_line(const std::string& wire_line, bool secret = false);
+    // Queues one command line without sending it (PIPELINING, RFC 2920): it leaves with the
+    // next flush(), which read_reply() does first.
+    void queue_line(const std::string& wire_line, bool secret = false);
     // Buffered raw bytes, for the message body.
     void write(const char* data, std::size_t size) override;
     using ByteSink::write;
@@ -72,6 +75,7 @@ private:
     void receive_more();
     void send_all(const char* data, std::size_t size);
     void note(Direction d, std::string_view text);
+    void note_sent(const std::string& wire_line, bool secret);
     // Closes the connection (it must not be reused) and throws Error(code, message).
     [[noreturn]] void drop(ErrorCode code, const std::string& message);
 

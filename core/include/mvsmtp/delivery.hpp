@@ -9,6 +9,7 @@
 // so bad input never reaches a server.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -35,6 +36,8 @@ struct DeliveryReport {
     std::string message_id;
     std::string outbox_path;                // .eml written (Stored)
     std::uint64_t size = 0;
+    std::vector<std::string> notes;
+    TlsInfo tls;                            // the TLS the message travelled under
 };
 
 // The session settings a profile describes (credentials only when a user is set).
@@ -43,6 +46,18 @@ SessionSettings session_settings(const Profile& profile);
 // Fills From from the profile's default when the message has none.
 void apply_profile_defaults(Message& message, const Profile& profile);
 
+// Defaults, validation and Message-ID/Date for a message about to be sent or stored.
+// Throws mvsmtp::Error for anything that must not reach a server.
+void ready_for_sending(Message& message, const Profile& profile);
+
+// A report built from the outcome of one SMTP transaction.
+DeliveryReport report_from(SendResult sent, const std::string& host);
+
 DeliveryReport deliver(Message message, const Profile& profile, TranscriptHook transcript = {}) noexcept;
+
+// Runs work; any exception becomes a Failed report (mvsmtp::Error keeps its code and reply,
+// anything else is Internal). The one place where C++ failures turn into reports.
+DeliveryReport guarded_report(const std::function<DeliveryReport()>& work) noexcept;
+DeliveryReport failure_report(ErrorCode code, const std::string& message) noexcept;
 
 }  // namespace mvsmtp

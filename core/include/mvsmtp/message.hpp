@@ -42,6 +42,14 @@ struct Header {
 
 enum class Priority : int { None = 0, High = 1, Normal = 3, Low = 5 };
 
+// Delivery status notification request (RFC 3461). Empty = the server's default.
+struct DsnRequest {
+    std::string notify;  // "NEVER" or a comma list of SUCCESS, FAILURE, DELAY
+    std::string ret;     // "FULL" or "HDRS"
+    std::string envid;   // printable ASCII, echoed in the DSN
+    bool requested() const { return !notify.empty() || !ret.empty() || !envid.empty(); }
+};
+
 struct Message {
     Mailbox from;
     std::vector<Mailbox> to, cc, bcc, reply_to;
@@ -54,6 +62,7 @@ struct Message {
     Priority priority = Priority::None;
     std::string message_id;         // "<unique@domain>"; assigned by prepare() when empty
     std::int64_t date = 0;          // seconds since the epoch; now when 0 (set by prepare())
+    DsnRequest dsn;
 
     std::string envelope_sender() const { return return_path.empty() ? from.address : return_path; }
     // to + cc + bcc, in that order, duplicates (case-insensitive) removed.

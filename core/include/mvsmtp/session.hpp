@@ -20,6 +20,7 @@
 #include "mvsmtp/auth.hpp"
 #include "mvsmtp/capabilities.hpp"
 #include "mvsmtp/connection.hpp"
+#include "mvsmtp/envelope.hpp"
 #include "mvsmtp/error.hpp"
 #include "mvsmtp/message.hpp"
 #include "mvsmtp/tls.hpp"
@@ -34,6 +35,7 @@ struct SessionSettings {
     std::vector<Mechanism> mechanisms;     // empty: strongest the server offers
     bool allow_plaintext_auth = false;     // send credentials without TLS (explicit opt-in)
     std::string client_name = "localhost"; // EHLO argument
+    bool pipelining = true;                // use PIPELINING (RFC 2920) when offered
     Timeouts timeouts;
     TranscriptHook transcript;
 };
@@ -51,6 +53,7 @@ struct SendResult {
     std::optional<Reply> last_reply;  // the reply that decided the outcome
     std::vector<RecipientResult> recipients;
     std::uint64_t size = 0;           // octets of the message as written (before dot-stuffing)
+    std::vector<std::string> notes;   // e.g. "the server does not offer DSN ..."
     std::size_t accepted_count() const;
     bool all_accepted() const { return error == ErrorCode::Ok; }
 };
@@ -65,17 +68,41 @@ public:
     ~Session();
 
     void open();
+    // Operator mode: connect (and implicit TLS) and read the greeting, nothing else; the
+    // caller drives the rest with raw_command(). Returns the greeting, whatever its code.
+    Reply open_manual();
     SendResult send(const Message& message);
     void quit() noexcept;  // polite QUIT, then close; never throws
 
+    // One command line typed by an operator (no CRLF; CR/LF/NUL refused). STARTTLS upgrades
+    // the connection when the server answers 220; EHLO refreshes capabilities().
+    Reply raw_command(const std::string& line, bool secret = false);
+    // After a 354: one body line (dot-stuffed, CRLF added), then end_data() for the reply.
+    void data_line(const std::string& line);
+    Reply end_data();
+    // NOOP; false when the connection turned out to be dead (it is then closed).
+    bool noop() noexcept;
+
     bool broken() const { return broken_; }
     bool is_open() const;
+    // True when the last send() failed before the server accepted DATA: nothing of that
+    // message can have been delivered, so sending it again on a new connection is safe.
+    bool failed_before_data() const { return !data_started_; }
     const Capabilities& capabilities() const { return caps_; }
     TlsInfo tls_info() const { return connection_.tls_info(); }
     const Reply& last_reply() const { return last_reply_; }
+    const SessionSettings& settings() const { return settings_; }
 
 private:
     Reply command(const std::string& line, bool secret = false);
+    Reply read_reply();
+    struct EnvelopeReplies {
+        Reply mail;
+        std::vector<Reply> rcpt;  // may be shorter than the recipients when not pipelined
+        std::optional<Reply> data;
+    };
+    EnvelopeReplies send_envelope(const Message& message, const std::vector<std::string>& recipients,
+                                  const EnvelopePlan& plan, bool pipelined);
     void greet();
     void hello();
     void secure();
@@ -89,6 +116,7 @@ private:
     Capabilities caps_;
     Reply last_reply_;
     bool broken_ = false;
+    bool data_started_ = false;
 };
 
 

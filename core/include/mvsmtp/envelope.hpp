@@ -1,0 +1,38 @@
+// mvsmtp/envelope.hpp — the ESMTP parameters of MAIL FROM and RCPT TO for one message,
+// chosen from what the server offers (SIZE RFC 1870, 8BITMIME RFC 6152, SMTPUTF8 RFC 6531,
+// DSN RFC 3461).
+//
+//   EnvelopePlan plan = plan_envelope(message, recipients, caps, size);
+//   command::mail_from(sender, plan.mail_parameters);
+//   command::rcpt_to(recipients[i], plan.rcpt_parameters[i]);
+//
+// Refuses locally, before anything is sent: a message larger than the server's SIZE
+// (MessageTooLarge), a non-ASCII address without SMTPUTF8 (Smtputf8Unsupported).
+// A DSN request to a server without DSN is sent without the parameters and noted.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "mvsmtp/capabilities.hpp"
+#include "mvsmtp/message.hpp"
+
+namespace mvsmtp {
+
+struct EnvelopePlan {
+    std::vector<std::string> mail_parameters;
+    std::vector<std::vector<std::string>> rcpt_parameters;  // one list per recipient
+    std::vector<std::string> notes;                          // things the caller should know
+};
+
+EnvelopePlan plan_envelope(const Message& message, const std::vector<std::string>& recipients,
+                           const Capabilities& caps, std::uint64_t size);
+
+// Throws Error(BadArgument) for NOTIFY/RET/ENVID values RFC 3461 does not allow.
+void validate_dsn(const DsnRequest& dsn);
+
+// RFC 3461 §4 xtext: '+', '=' and characters outside '!'..'~' become "+HH".
+std::string xtext(std::string_view text);
+
+}  // namespace mvsmtp

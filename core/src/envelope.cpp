@@ -1,0 +1,112 @@
+// envelope.cpp — ESMTP parameters for MAIL/RCPT; see mvsmtp/envelope.hpp.
+#include "mvsmtp/envelope.hpp"
+
+#include <cctype>
+#include <cstdio>
+#include <sstream>
+
+#include "mvsmtp/address.hpp"
+#include "mvsmtp/error.hpp"
+#include "mvsmtp/mime.hpp"
+
+namespace mvsmtp {
+namespace {
+
+std::string upper(std::string s) {
+    for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return s;
+}
+
+// "success, failure" → "SUCCESS,FAILURE"; validated per RFC 3461 §4.1.
+std::string normalised_notify(const std::string& notify) {
+    std::string out;
+    bool never = false;
+    std::stringstream in(upper(notify));
+    for (std::string word; std::getline(in, word, ',');) {
+        const auto b = word.find_first_not_of(" \t");
+        if (b == std::string::npos) continue;
+        word = word.substr(b, word.find_last_not_of(" \t") - b + 1);
+        if (word != "NEVER" && word != "SUCCESS" && word != "FAILURE" && word != "DELAY")
+            throw Error(ErrorCode::BadArgument, "DSN NOTIFY must be NEVER or SUCCESS, FAILURE, DELAY (got \"" + notify + "\")");
+        never = never || word == "NEVER";
+        if (out.find(word) == std::string::npos) out += (out.empty() ? "" : ",") + word;
+    }
+    if (never && out != "NEVER")
+        throw Error(ErrorCode::BadArgument, "DSN NOTIFY=NEVER cannot be combined with other values");
+    return out;
+}
+
+}  // namespace
+
+std::string xtext(std::string_view text) {
+    std::string out;
+    for (char c : text) {
+        const auto u = static_cast<unsigned char>(c);
+        if (u < '!' || u > '~' || c == '+' || c == '=') {
+            char hex[4];
+            std::snprintf(hex, sizeof hex, "+%02X", u);
+            out += hex;
+        } else {
+            out += c;
+        }
+    }
+    return out;
+}
+
+void validate_dsn(const DsnRequest& dsn) {
+    if (!dsn.notify.empty()) normalised_notify(dsn.notify);
+    if (!dsn.ret.empty() && upper(dsn.ret) != "FULL" && upper(dsn.ret) != "HDRS")
+        throw Error(ErrorCode::BadArgument, "DSN RET must be FULL or HDRS (got \"" + dsn.ret + "\")");
+    if (dsn.envid.size() > 100)
+        throw Error(ErrorCode::BadArgument, "DSN ENVID is longer than 100 characters");
+    for (char c : dsn.envid)
+        if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) > 0x7e)
+            throw Error(ErrorCode::BadArgument, "DSN ENVID must be printable ASCII");
+}
+
+EnvelopePlan plan_envelope(const Message& message, const std::vector<std::string>& recipients,
+                           const Capabilities& caps, std::uint64_t size) {
+    EnvelopePlan plan;
+    plan.rcpt_parameters.resize(recipients.size());
+
+    if (caps.has("SIZE")) {
+        if (caps.size_limit > 0 && size > caps.size_limit)
+            throw Error(ErrorCode::MessageTooLarge,
+                        "the message is " + std::to_string(size) + " octets; the server accepts at most " +
+                            std::to_string(caps.size_limit) + " (nothing was sent)");
+        plan.mail_parameters.push_back("SIZE=" + std::to_string(size));
+    }
+
+    bool utf8 = needs_smtputf8(message.envelope_sender());
+    for (const auto& r : recipients) utf8 = utf8 || needs_smtputf8(r);
+    utf8 = utf8 || needs_smtputf8(message);
+    if (utf8) {
+        if (!caps.has("SMTPUTF8"))
+            throw Error(ErrorCode::Smtputf8Unsupported,
+                        "the message has a non-ASCII address but the server does not offer SMTPUTF8 (nothing was sent)");
+        plan.mail_parameters.push_back("SMTPUTF8");
+        // RFC 6531 §3.4: UTF-8 headers are 8-bit content.
+        if (caps.has("8BITMIME")) plan.mail_parameters.push_back("BODY=8BITMIME");
+    }
+
+    if (message.dsn.requested()) {
+        validate_dsn(message.dsn);
+        if (!caps.has("DSN")) {
+            plan.notes.push_back("the server does not offer DSN: sent without delivery notifications");
+        } else {
+            if (!message.dsn.ret.empty()) plan.mail_parameters.push_back("RET=" + upper(message.dsn.ret));
+            if (!message.dsn.envid.empty()) plan.mail_parameters.push_back("ENVID=" + xtext(message.dsn.envid));
+            const std::string notify = message.dsn.notify.empty() ? "" : normalised_notify(message.dsn.notify);
+            for (std::size_t i = 0; i < recipients.size(); ++i) {
+                if (!notify.empty()) plan.rcpt_parameters[i].push_back("NOTIFY=" + notify);
+                // ORCPT keeps the address as the sender wrote it (RFC 3461 §4.2). A non-ASCII
+                // address would need RFC 6533's utf-8-addr-xtext; we leave it out instead.
+                if (!needs_smtputf8(recipients[i]))
+                    plan.rcpt_parameters[i].push_back("ORCPT=rfc822;" + xtext(recipients[i]));
+            }
+        }
+    }
+    return plan;
+}
+
+}  // namespace mvsmtp

@@ -1,0 +1,59 @@
+// mailer.cpp — reconnect and keepalive policy; see mvsmtp/mailer.hpp.
+#include "mvsmtp/mailer.hpp"
+
+namespace mvsmtp {
+namespace {
+
+bool connection_dropped(ErrorCode code) {
+    return code == ErrorCode::ConnectionLost || code == ErrorCode::ServerUnavailable ||
+           code == ErrorCode::Timeout;
+}
+
+}  // namespace
+
+Mailer::Mailer(SessionSettings settings, int keepalive_seconds)
+    : settings_(std::move(settings)), keepalive_seconds_(keepalive_seconds) {}
+
+void Mailer::open() {
+    session_ = std::make_unique<Session>(settings_);
+    session_->open();
+    touch();
+}
+
+void Mailer::reopen() {
+    if (session_) session_->quit();
+    ++reconnects_;
+    open();
+}
+
+SendResult Mailer::send(const Message& message) {
+    if (!session_ || !session_->is_open()) {
+        reopen();
+    } else if (keepalive_seconds_ > 0 &&
+               std::chrono::steady_clock::now() - last_used_ >= std::chrono::seconds(keepalive_seconds_)) {
+        if (!session_->noop()) reopen();
+    }
+    SendResult result;
+    try {
+        result = session_->send(message);
+    } catch (const Error& e) {
+        if (!connection_dropped(e.code()) || !session_->failed_before_data()) throw;
+        reopen();
+        result = session_->send(message);
+    }
+    // A 421 to MAIL FROM is the server closing an idle channel politely.
+    if (result.error == ErrorCode::ServerUnavailable && result.accepted_count() == 0 &&
+        session_->failed_before_data()) {
+        reopen();
+        result = session_->send(message);
+    }
+    touch();
+    return result;
+}
+
+void Mailer::close() noexcept {
+    if (session_) session_->quit();
+    session_.reset();
+}
+
+}  // namespace mvsmtp

@@ -1,0 +1,22 @@
+// operations.hpp — the BASIC-visible operations, each returning a complete RESULT.
+//
+//   sendmail(message, body, options)   SENDMAIL
+//   open_session(options)              SMTP.OPEN   (RESULT<R.HANDLE>)
+//   send_on(handle, message, body)     SMTP.SEND
+//   command_on(handle, command)        SMTP.CMD
+//   close_session(handle)              SMTP.CLOSE
+//
+// None of them throws: every failure is a RESULT with S.FAILED and an error code. abi.cpp
+// only adds the buffer convention and the last-resort catch.
+#pragma once
+#include <string>
+
+namespace mvsmtp::gci {
+
+std::string sendmail(const char* message, const char* body, const char* options) noexcept;
+std::string open_session(const char* options) noexcept;
+std::string send_on(int handle, const char* message, const char* body) noexcept;
+std::string command_on(int handle, const char* command) noexcept;
+std::string close_session(int handle) noexcept;
+
+}  // namespace mvsmtp::gci

@@ -1,0 +1,255 @@
+// SMTP.OPEN / SEND / CMD / CLOSE through the C ABI against Postfix, smtp-sink's fault
+// options and scripted peers: many messages per connection, the telnet-style CMD flow,
+// transcripts without secrets, handle errors, and the reconnect path.
+#include <boost/test/unit_test.hpp>
+
+#include <Poco/Base64Encoder.h>
+
+#include <sstream>
+#include <thread>
+
+#include "session_fixture.hpp"
+#include "support/fake_server.hpp"
+#include "support/sink_server.hpp"
+
+using namespace sendmail_test;
+using testsupport::FakeServer;
+using testsupport::SinkServer;
+
+namespace {
+
+std::string with(std::string options, int attr, const std::string& value) {
+    DynArrayBuilder extra;
+    extra.set(attr, value);
+    // Merge: replace attribute `attr` of options.
+    std::vector<std::string> attrs;
+    std::string cur;
+    for (char c : options + '\x1E') {
+        if (c == '\x1E') { attrs.push_back(cur); cur.clear(); } else cur += c;
+    }
+    if (attrs.size() < static_cast<std::size_t>(attr)) attrs.resize(attr);
+    attrs[attr - 1] = value;
+    std::string out;
+    for (std::size_t i = 0; i < attrs.size(); ++i) out += (i ? "\x1E" : "") + attrs[i];
+    return out;
+}
+
+std::string plain_options(const std::string& url) { return with(with(options({url, "off", ""}), O::HELO, "client.example.test"), O::TIMEOUT, "5"); }
+
+std::string b64(const std::string& raw) {
+    std::ostringstream out;
+    Poco::Base64Encoder enc(out);
+    enc.rdbuf()->setLineLength(0);
+    enc << raw;
+    enc.close();
+    return out.str();
+}
+
+std::vector<std::string> transcript(const std::string& result) {
+    std::vector<std::string> out;
+    for (const auto& v : mvsmtp::gci::values(result, R::TRANSCRIPT)) out.push_back(v);
+    return out;
+}
+
+std::string joined(const std::vector<std::string>& lines) {
+    std::string all;
+    for (const auto& l : lines) all += l + "\n";
+    return all;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(test_sessions)
+
+BOOST_AUTO_TEST_CASE(many_messages_on_one_handle) {
+    const std::string token = testbed::unique_token("batch");
+    const std::string opened = sessions().open(with(options({"smtp://127.0.0.1:2525", "required"}), O::TRANSCRIPT, "RESULT"));
+    BOOST_TEST_REQUIRE(field(opened, R::STATUS) == "0", field(opened, R::MESSAGE));
+    const int h = AbiSessions::handle_of(opened);
+    BOOST_TEST(h > 0);
+    BOOST_TEST(mvsmtp::gci::extract(opened, R::TLS, 1).rfind("TLSv1.", 0) == 0u);
+    BOOST_TEST(joined(mvsmtp::gci::values(opened, R::CAPABILITIES)).find("PIPELINING") != std::string::npos);
+    const std::string open_log = joined(transcript(opened));
+    BOOST_TEST(open_log.find("C: AUTH ") != std::string::npos);
+    BOOST_TEST(open_log.find("testpass") == std::string::npos);
+    BOOST_TEST(open_log.find("dGVzdHBhc3M") == std::string::npos);
+    for (int i = 1; i <= 5; ++i) {
+        const std::string r = sessions().send(h, simple_message(token + "-" + std::to_string(i), {kUser}), "n");
+        BOOST_TEST(field(r, R::STATUS) == "0", i << ": " << field(r, R::MESSAGE));
+        // Pipelined: MAIL, RCPT and DATA leave before any reply is read.
+        const auto log = transcript(r);
+        BOOST_REQUIRE(log.size() >= 4u);
+        BOOST_TEST(log[0].rfind("C: MAIL FROM:<sender@example.test> SIZE=", 0) == 0u, log[0]);
+        BOOST_TEST(log[1].rfind("C: RCPT TO:", 0) == 0u, log[1]);
+        BOOST_TEST(log[2] == "C: DATA");
+        BOOST_TEST(log[3].rfind("S: 250", 0) == 0u, log[3]);
+    }
+    for (int i = 1; i <= 5; ++i)
+        BOOST_TEST(!testbed::wait_for_message(kUser, token + "-" + std::to_string(i)).empty());
+    const std::string closed = sessions().close(h);
+    BOOST_TEST(field(closed, R::STATUS) == "0");
+    BOOST_TEST(field(closed, R::REPLY_CODE) == "221");
+    const std::string again = sessions().send(h, simple_message("x", {kUser}), "x");
+    BOOST_TEST(field(again, R::ERROR) == "67");  // BAD.HANDLE: closed handles stay closed
+}
+
+BOOST_AUTO_TEST_CASE(pipelined_replies_are_attributed_to_the_right_recipient) {
+    const std::vector<std::string> rcpts = {"alice@example.test", "reject@example.test", "tempfail@example.test",
+                                            "bob@example.test"};
+    for (const char* pipelining : {"1", "0"}) {
+        const std::string opened = sessions().open(with(options({"smtp://127.0.0.1:2525", "required"}), O::PIPELINING, pipelining));
+        const int h = AbiSessions::handle_of(opened);
+        BOOST_REQUIRE(h > 0);
+        const std::string r = sessions().send(h, simple_message(testbed::unique_token("attr"), rcpts), "x");
+        BOOST_TEST(field(r, R::STATUS) == "1", pipelining);
+        BOOST_TEST(field(r, R::RCPT_STATUS, 1) == "0");
+        BOOST_TEST(field(r, R::RCPT_STATUS, 2) == "32");
+        BOOST_TEST(field(r, R::RCPT_STATUS, 3) == "16");
+        BOOST_TEST(field(r, R::RCPT_STATUS, 4) == "0");
+        BOOST_TEST(field(r, R::RCPT_CODE, 3) == "450");
+        sessions().close(h);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(unknown_handles_are_refused) {
+    for (int h : {0, -1, 999999}) {
+        BOOST_TEST(field(sessions().send(h, simple_message("x", {kUser}), "x"), R::ERROR) == "67");
+        BOOST_TEST(field(sessions().cmd(h, "NOOP"), R::ERROR) == "67");
+        BOOST_TEST(field(sessions().close(h), R::ERROR) == "67");
+    }
+}
+
+BOOST_AUTO_TEST_CASE(operator_command_flow_with_data) {
+    const std::string token = testbed::unique_token("cmd");
+    const std::string log_file = testbed::dir() + "/transcript-" + token + ".log";
+    std::string opts = with(options({"smtp://127.0.0.1:2525", "required", "", ""}), O::MANUAL, "1");
+    opts = with(opts, O::TRANSCRIPT, log_file);
+    const std::string opened = sessions().open(opts);
+    BOOST_TEST_REQUIRE(field(opened, R::STATUS) == "0", field(opened, R::MESSAGE));
+    BOOST_TEST(field(opened, R::REPLY_CODE) == "220");
+    const int h = AbiSessions::handle_of(opened);
+    auto code = [&](const std::string& line) { return field(sessions().cmd(h, line), R::REPLY_CODE); };
+    const std::string ehlo = sessions().cmd(h, "EHLO client.example.test");
+    BOOST_TEST(field(ehlo, R::REPLY_CODE) == "250");
+    BOOST_TEST(mvsmtp::gci::values(ehlo, R::REPLY_TEXT).size() > 3u);  // every line as a value
+    const std::string tls = sessions().cmd(h, "STARTTLS");
+    BOOST_TEST(field(tls, R::REPLY_CODE) == "220");
+    BOOST_TEST(mvsmtp::gci::extract(tls, R::TLS, 1).rfind("TLSv1.", 0) == 0u);
+    BOOST_TEST(code("EHLO client.example.test") == "250");
+    BOOST_TEST(code("AUTH PLAIN " + b64(std::string("\0testuser@example.test\0testpass", 31))) == "235");
+    BOOST_TEST(code("MAIL FROM:<testuser@example.test>") == "250");
+    BOOST_TEST(code("RCPT TO:<testuser@example.test>") == "250");
+    BOOST_TEST(code("DATA") == "354");
+    for (const std::string& line : std::vector<std::string>{"Subject: typed " + token, "", "first line", ".starts with a dot", "."}) {
+        const std::string r = sessions().cmd(h, line);
+        BOOST_TEST(field(r, R::STATUS) == "0", line);
+        if (line == ".") BOOST_TEST(field(r, R::REPLY_CODE) == "250");
+        else BOOST_TEST(field(r, R::REPLY_CODE).empty());
+    }
+    BOOST_TEST(code("QUIT") == "221");
+    sessions().close(h);
+    const std::string path = testbed::wait_for_message(kUser, token);
+    BOOST_REQUIRE(!path.empty());
+    BOOST_TEST(testbed::read_file(path).find("\n.starts with a dot\n") != std::string::npos);
+    const std::string log = testbed::read_file(log_file);
+    BOOST_TEST(log.find("C: AUTH PLAIN <redacted>") != std::string::npos, log);
+    BOOST_TEST(log.find("dGVzdHVzZXJAZXhhbXBsZS50ZXN0AHRlc3RwYXNz") == std::string::npos);
+    BOOST_TEST(log.find("-- TLS TLSv1.") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(smtp_sink_faults_give_documented_codes) {
+    struct Case { std::vector<std::string> fault; const char* error; const char* status; };
+    const Case cases[] = {
+        {{"-f", "mail"}, "31", "3"},   // SENDER.REJECTED
+        {{"-r", "mail"}, "15", "3"},   // SENDER.DEFERRED
+        {{"-f", "rcpt"}, "32", "3"},   // RECIPIENT.REJECTED
+        {{"-r", "rcpt"}, "16", "3"},   // RECIPIENT.DEFERRED
+        {{"-f", "data"}, "33", "3"},   // MESSAGE.REJECTED at DATA
+        {{"-f", "."}, "33", "3"},      // MESSAGE.REJECTED after the body
+        {{"-r", "."}, "17", "3"},      // MESSAGE.DEFERRED after the body
+    };
+    for (const auto& c : cases) {
+        SinkServer sink(c.fault);
+        const std::string opened = sessions().open(plain_options(sink.url()));
+        const int h = AbiSessions::handle_of(opened);
+        BOOST_REQUIRE_MESSAGE(h > 0, field(opened, R::MESSAGE));
+        const std::string r = sessions().send(h, simple_message("fault", {"a@example.test"}), "x");
+        BOOST_TEST(field(r, R::ERROR) == c.error, c.fault[0] << " " << c.fault[1] << ": " << field(r, R::MESSAGE));
+        BOOST_TEST(field(r, R::STATUS) == c.status);
+        // The session survives a refusal: the next message goes through the same handle.
+        sessions().close(h);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(smtp_sink_disconnects_are_reported_not_hidden) {
+    {
+        SinkServer sink({"-q", "rcpt"});  // drops the connection at RCPT, every time
+        const int h = AbiSessions::handle_of(sessions().open(plain_options(sink.url())));
+        BOOST_REQUIRE(h > 0);
+        const std::string r = sessions().send(h, simple_message("drop", {"a@example.test"}), "x");
+        BOOST_TEST(field(r, R::ERROR) == "12", field(r, R::MESSAGE));  // CONNECTION.LOST after one retry
+        BOOST_TEST(field(r, R::TRANSIENT) == "1");
+        sessions().close(h);
+    }
+    {
+        SinkServer sink({"-Q", "mail"});  // 421 and disconnect at MAIL
+        const int h = AbiSessions::handle_of(sessions().open(plain_options(sink.url())));
+        BOOST_REQUIRE(h > 0);
+        const std::string r = sessions().send(h, simple_message("421", {"a@example.test"}), "x");
+        const std::string e = field(r, R::ERROR);
+        BOOST_TEST((e == "14" || e == "12"), field(r, R::MESSAGE));
+        sessions().close(h);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(idle_connection_closed_by_server_reconnects_transparently) {
+    // Connection 1 goes away at MAIL (as a server does after its idle timeout); the send is
+    // retried on connection 2, where it succeeds. Nothing had been delivered on 1.
+    const FakeServer::Script first = {"220 one", "250 one", "<close>"};
+    const FakeServer::Script second = {"220 two", "250 two", "250 ok", "250 ok", "354 go", "250 2.0.0 queued", "221 bye"};
+    FakeServer server(FakeServer::Connections{{first, second}});
+    std::string opts = plain_options("smtp://127.0.0.1:" + std::to_string(server.port()));
+    opts = with(opts, O::PIPELINING, "0");
+    const int h = AbiSessions::handle_of(sessions().open(with(opts, O::KEEPALIVE, "0")));
+    BOOST_REQUIRE(h > 0);
+    const std::string r = sessions().send(h, simple_message("reconnect", {"a@example.test"}), "x");
+    BOOST_TEST(field(r, R::STATUS) == "0", field(r, R::MESSAGE));
+    BOOST_TEST(field(r, R::REPLY_TEXT).find("queued") != std::string::npos);
+    sessions().close(h);
+}
+
+BOOST_AUTO_TEST_CASE(keepalive_noop_detects_a_dead_connection) {
+    const FakeServer::Script first = {"220 one", "250 one", "<close>"};  // dies at the NOOP
+    const FakeServer::Script second = {"220 two", "250 two", "250 ok", "250 ok", "354 go", "250 queued", "221 bye"};
+    FakeServer server(FakeServer::Connections{{first, second}});
+    std::string opts = with(plain_options("smtp://127.0.0.1:" + std::to_string(server.port())), O::KEEPALIVE, "1");
+    opts = with(opts, O::TRANSCRIPT, "RESULT");
+    const int h = AbiSessions::handle_of(sessions().open(with(opts, O::PIPELINING, "0")));
+    BOOST_REQUIRE(h > 0);
+    std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+    const std::string r = sessions().send(h, simple_message("keepalive", {"a@example.test"}), "x");
+    BOOST_TEST(field(r, R::STATUS) == "0", field(r, R::MESSAGE));
+    BOOST_TEST(joined(transcript(r)).find("C: NOOP") != std::string::npos, joined(transcript(r)));
+    sessions().close(h);
+}
+
+BOOST_AUTO_TEST_CASE(broken_mid_data_is_not_retried) {
+    // The server vanishes after the body was sent: the message may have been accepted, so
+    // it must not be sent again on a new connection (a duplicate invoice).
+    const FakeServer::Script first = {"220 one", "250 one", "250 ok", "250 ok", "354 go", "<silent>"};
+    const FakeServer::Script second = {"220 two", "250 two", "250 ok", "250 ok", "354 go", "250 queued", "221 bye"};
+    FakeServer server(FakeServer::Connections{{first, second}});
+    std::string opts = with(plain_options("smtp://127.0.0.1:" + std::to_string(server.port())), O::PIPELINING, "0");
+    opts = with(opts, O::TIMEOUT, "1");
+    const int h = AbiSessions::handle_of(sessions().open(with(opts, O::KEEPALIVE, "0")));
+    BOOST_REQUIRE(h > 0);
+    const std::string r = sessions().send(h, simple_message("nodup", {"a@example.test"}), "x");
+    BOOST_TEST(field(r, R::STATUS) == "3");
+    BOOST_TEST(field(r, R::ERROR) == "11");  // TIMEOUT waiting for the final reply
+    // The poisoned connection is replaced for the next message, which succeeds.
+    const std::string next = sessions().send(h, simple_message("after", {"a@example.test"}), "x");
+    BOOST_TEST(field(next, R::STATUS) == "0", field(next, R::MESSAGE));
+    sessions().close(h);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
