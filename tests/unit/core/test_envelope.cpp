@@ -1,0 +1,100 @@
+// ESMTP parameters for MAIL/RCPT (RFC 1870, 3461, 6152, 6531), chosen from capabilities.
+#include <boost/test/unit_test.hpp>
+
+#include "mvsmtp/envelope.hpp"
+#include "mvsmtp/error.hpp"
+#include "support/error_code_of.hpp"
+
+using namespace mvsmtp;
+
+namespace {
+
+Capabilities caps(const std::string& keywords) {
+    std::string reply = "250-server\r\n";
+    std::size_t start = 0;
+    std::vector<std::string> words;
+    while (start < keywords.size()) {
+        const auto end = std::min(keywords.find(',', start), keywords.size());
+        words.push_back(keywords.substr(start, end - start));
+        start = end + 1;
+    }
+    for (std::size_t i = 0; i < words.size(); ++i) reply += (i + 1 < words.size() ? "250-" : "250 ") + words[i] + "\r\n";
+    return Capabilities::from_ehlo(parse_reply(reply));
+}
+
+Message message(const std::string& from = "a@example.test") {
+    Message m;
+    m.from = {"", from};
+    return m;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(test_envelope)
+
+BOOST_AUTO_TEST_CASE(size_declared_and_enforced) {
+    const auto plan = plan_envelope(message(), {"b@example.test"}, caps("SIZE 1000,PIPELINING"), 999);
+    BOOST_REQUIRE(plan.mail_parameters.size() == 1u);
+    BOOST_TEST(plan.mail_parameters[0] == "SIZE=999");
+    BOOST_TEST((testsupport::error_code_of([] {
+                    plan_envelope(message(), {"b@example.test"}, caps("SIZE 1000"), 1001);
+                }) == ErrorCode::MessageTooLarge));
+    // SIZE without a number: declare, never refuse.
+    BOOST_TEST(plan_envelope(message(), {"b@example.test"}, caps("SIZE"), 1u << 30).mail_parameters[0] == "SIZE=1073741824");
+    BOOST_TEST(plan_envelope(message(), {"b@example.test"}, caps("PIPELINING"), 5).mail_parameters.empty());
+}
+
+BOOST_AUTO_TEST_CASE(smtputf8_only_when_needed_and_offered) {
+    BOOST_TEST(plan_envelope(message(), {"b@example.test"}, caps("SMTPUTF8,8BITMIME"), 1).mail_parameters.empty());
+    const auto plan = plan_envelope(message(), {"δοκιμή@example.test"}, caps("SMTPUTF8,8BITMIME"), 1);
+    BOOST_REQUIRE(plan.mail_parameters.size() == 2u);
+    BOOST_TEST(plan.mail_parameters[0] == "SMTPUTF8");
+    BOOST_TEST(plan.mail_parameters[1] == "BODY=8BITMIME");
+    BOOST_TEST((testsupport::error_code_of([] {
+                    plan_envelope(message("zoë@example.test"), {"b@example.test"}, caps("8BITMIME"), 1);
+                }) == ErrorCode::Smtputf8Unsupported));
+}
+
+BOOST_AUTO_TEST_CASE(dsn_parameters) {
+    Message m = message();
+    m.dsn.notify = "failure, delay";
+    m.dsn.ret = "hdrs";
+    m.dsn.envid = "INV 1042+x";
+    const auto plan = plan_envelope(m, {"b@example.test", "c+tag@example.test"}, caps("DSN"), 1);
+    BOOST_REQUIRE(plan.mail_parameters.size() == 2u);
+    BOOST_TEST(plan.mail_parameters[0] == "RET=HDRS");
+    BOOST_TEST(plan.mail_parameters[1] == "ENVID=INV+201042+2Bx");
+    BOOST_REQUIRE(plan.rcpt_parameters.size() == 2u);
+    BOOST_TEST(plan.rcpt_parameters[0][0] == "NOTIFY=FAILURE,DELAY");
+    BOOST_TEST(plan.rcpt_parameters[0][1] == "ORCPT=rfc822;b@example.test");
+    BOOST_TEST(plan.rcpt_parameters[1][1] == "ORCPT=rfc822;c+2Btag@example.test");
+    // No DSN at the server: sent without, and the caller is told.
+    const auto without = plan_envelope(m, {"b@example.test"}, caps("PIPELINING"), 1);
+    BOOST_TEST(without.mail_parameters.empty());
+    BOOST_TEST(without.rcpt_parameters[0].empty());
+    BOOST_TEST(without.notes.size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(dsn_values_validated) {
+    for (const char* bad : {"SOMETIMES", "NEVER,SUCCESS"}) {
+        DsnRequest d;
+        d.notify = bad;
+        BOOST_TEST((testsupport::error_code_of([&] { validate_dsn(d); }) == ErrorCode::BadArgument), bad);
+    }
+    DsnRequest ret;
+    ret.ret = "BODY";
+    BOOST_TEST((testsupport::error_code_of([&] { validate_dsn(ret); }) == ErrorCode::BadArgument));
+    DsnRequest envid;
+    envid.envid = "tab\there";
+    BOOST_TEST((testsupport::error_code_of([&] { validate_dsn(envid); }) == ErrorCode::BadArgument));
+    DsnRequest ok;
+    ok.notify = "never";
+    BOOST_TEST((testsupport::error_code_of([&] { validate_dsn(ok); }) == ErrorCode::Ok));
+}
+
+BOOST_AUTO_TEST_CASE(xtext_encoding) {
+    BOOST_TEST(xtext("plain@example.test") == "plain@example.test");
+    BOOST_TEST(xtext("a+b=c d") == "a+2Bb+3Dc+20d");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
