@@ -85,9 +85,10 @@ EnvelopePlan plan_envelope(const Message& message, const std::vector<std::string
             throw Error(ErrorCode::Smtputf8Unsupported,
                         "the message has a non-ASCII address but the server does not offer SMTPUTF8 (nothing was sent)");
         plan.mail_parameters.push_back("SMTPUTF8");
-        // RFC 6531 §3.4: UTF-8 headers are 8-bit content.
-        if (caps.has("8BITMIME")) plan.mail_parameters.push_back("BODY=8BITMIME");
     }
+    // With 8BITMIME the writer may send UTF-8 text as 8bit (RFC 6152); SMTPUTF8 headers
+    // are 8-bit content too (RFC 6531 §3.4).
+    if (caps.has("8BITMIME")) plan.mail_parameters.push_back("BODY=8BITMIME");
 
     if (message.dsn.requested()) {
         validate_dsn(message.dsn);

@@ -47,14 +47,14 @@ void prepare(Message& message, const std::string& message_id_domain) {
     }
 }
 
-void write_message(const Message& message, ByteSink& out) {
+void write_message(const Message& message, ByteSink& out, const WriteOptions& options) {
     try {
         validate(message);
         TailSink tail(out);
         const std::string id = message.message_id.empty() ? mime_detail::new_message_id(message, {})
                                                           : message.message_id;
         tail.write(mime_detail::render_headers(message, id));
-        mime_detail::write_body(message, id, tail);
+        mime_detail::write_body(message, id, options, tail);
         if (!tail.ends_with_crlf()) tail.write("\r\n", 2);
     } catch (const Error&) {
         throw;

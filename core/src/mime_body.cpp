@@ -29,12 +29,14 @@
 namespace mvsmtp::mime_detail {
 namespace {
 
-enum class Cte { SevenBit, QuotedPrintable, Base64 };
+enum class Cte { SevenBit, EightBit, QuotedPrintable, Base64 };
 
 constexpr std::size_t kMaxLine = 998;
 constexpr std::size_t kChunk = Base64Sink::kLineBytes * 1024;  // 58,368 bytes per read
 
-Cte choose_encoding(std::string_view crlf_text) {
+// allow_8bit: the server takes 8BITMIME (RFC 6152), so UTF-8 text with sane lines can
+// travel as it is instead of growing by a third in quoted-printable.
+Cte choose_encoding(std::string_view crlf_text, bool allow_8bit) {
     std::size_t non_ascii = 0, line = 0, longest = 0;
     bool nul = false;
     for (unsigned char c : crlf_text) {
@@ -47,6 +49,7 @@ Cte choose_encoding(std::string_view crlf_text) {
         }
     }
     if (non_ascii == 0 && !nul && longest <= kMaxLine) return Cte::SevenBit;
+    if (allow_8bit && !nul && longest <= kMaxLine) return Cte::EightBit;
     return non_ascii * 6 <= crlf_text.size() ? Cte::QuotedPrintable : Cte::Base64;
 }
 
@@ -54,6 +57,8 @@ const char* cte_name(Cte c) {
     switch (c) {
         case Cte::SevenBit:
             return "7bit";
+        case Cte::EightBit:
+            return "8bit";
         case Cte::QuotedPrintable:
             return "quoted-printable";
         case Cte::Base64:
@@ -91,12 +96,13 @@ std::string multipart_header(const char* subtype, const std::string& boundary) {
            "\r\n";
 }
 
-void write_text(const char* subtype, const std::string& crlf_text, ByteSink& out) {
-    const Cte cte = choose_encoding(crlf_text);
+void write_text(const char* subtype, const std::string& crlf_text, bool allow_8bit, ByteSink& out) {
+    const Cte cte = choose_encoding(crlf_text, allow_8bit);
     out.write(std::string("Content-Type: text/") + subtype + "; charset=utf-8\r\n" +
               "Content-Transfer-Encoding: " + cte_name(cte) + "\r\n\r\n");
     switch (cte) {
         case Cte::SevenBit:
+        case Cte::EightBit:
             out.write(crlf_text);
             break;
         case Cte::QuotedPrintable:
@@ -154,35 +160,35 @@ void write_attachment(const Attachment& a, ByteSink& out) {
 
 // The text/html part of the message, as one entity.
 void write_content(const std::string& id, const std::string& text, const std::string& html,
-                   ByteSink& out) {
+                   bool allow_8bit, ByteSink& out) {
     if (!html.empty() && !text.empty()) {
         const std::string b = new_boundary(id, "alternative", text, html);
         out.write(multipart_header("alternative", b) + "--" + b + "\r\n");
-        write_text("plain", text, out);
+        write_text("plain", text, allow_8bit, out);
         out.write("\r\n--" + b + "\r\n");
-        write_text("html", html, out);
+        write_text("html", html, allow_8bit, out);
         out.write("\r\n--" + b + "--");
     } else if (!html.empty()) {
-        write_text("html", html, out);
+        write_text("html", html, allow_8bit, out);
     } else {
-        write_text("plain", text, out);
+        write_text("plain", text, allow_8bit, out);
     }
 }
 
 }  // namespace
 
-void write_body(const Message& m, const std::string& id, ByteSink& out) {
+void write_body(const Message& m, const std::string& id, const WriteOptions& options, ByteSink& out) {
     const std::string text = to_crlf(to_utf8(m.text));
     const std::string html = to_crlf(to_utf8(m.html));
     if (m.attachments.empty()) {
-        write_content(id, text, html, out);
+        write_content(id, text, html, options.allow_8bit, out);
         return;
     }
     const std::string b = new_boundary(id, "mixed", text, html);
     out.write(multipart_header("mixed", b) + "This is a multi-part message in MIME format.");
     if (!text.empty() || !html.empty()) {
         out.write("\r\n--" + b + "\r\n");
-        write_content(id, text, html, out);
+        write_content(id, text, html, options.allow_8bit, out);
     }
     for (const Attachment& a : m.attachments) {
         out.write("\r\n--" + b + "\r\n");

@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "mvsmtp/message.hpp"
+#include "mvsmtp/mime.hpp"
 #include "mvsmtp/sink.hpp"
 
 namespace mvsmtp::mime_detail {
@@ -27,6 +28,7 @@ std::string render_headers(const Message& message, const std::string& message_id
 // The root entity: Content-* headers, blank line, body. Its last line has no CRLF.
 // Boundaries are derived from message_id, so writing a prepared message twice gives the
 // same bytes (an outbox copy and the sent message agree).
-void write_body(const Message& message, const std::string& message_id, ByteSink& out);
+void write_body(const Message& message, const std::string& message_id, const WriteOptions& options,
+                ByteSink& out);
 
 }  // namespace mvsmtp::mime_detail

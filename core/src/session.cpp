@@ -249,8 +249,10 @@ SendResult Session::send(const Message& message) {
     SendResult result;
     const auto recipients = message.envelope_recipients();
 
+    WriteOptions write_options;
+    write_options.allow_8bit = caps_.has("8BITMIME");
     CountingSink counter;
-    write_message(message, counter);
+    write_message(message, counter, write_options);
     const EnvelopePlan plan = plan_envelope(message, recipients, caps_, counter.count);
     result.notes = plan.notes;
 
@@ -308,7 +310,7 @@ SendResult Session::send(const Message& message) {
 
     try {
         DotStuffer body(connection_);
-        write_message(message, body);
+        write_message(message, body, write_options);
         body.finish();
         result.size = body.bytes_in();
     } catch (const Error&) {

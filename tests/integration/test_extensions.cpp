@@ -86,4 +86,30 @@ BOOST_AUTO_TEST_CASE(dsn_success_notification_comes_back) {
     BOOST_TEST(testbed::read_file(report).find("Action: delivered") != std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(eightbitmime_used_when_offered_never_in_the_outbox) {
+    const std::string token = testbed::unique_token("8bit");
+    const std::string body = "Grüße aus Köln — 日本語のテキスト";
+    Server capture{"smtp://127.0.0.1:8025", "required", kUser, "testpass", "LOGIN"};
+    const std::string r = mvsmtp_library().sendmail(message_with(token, "a@example.test", {"capture@example.test"}), body,
+                                                    with(options(capture), O::TRANSCRIPT, "RESULT"));
+    BOOST_TEST_REQUIRE(field(r, R::STATUS) == "0", field(r, R::MESSAGE));
+    std::string log;
+    for (const auto& l : mvsmtp::gci::values(r, R::TRANSCRIPT)) log += l + "\n";
+    BOOST_TEST(log.find("BODY=8BITMIME") != std::string::npos, log);
+    const std::string path = testbed::wait_for_message("aiosmtpd", token);
+    BOOST_REQUIRE(!path.empty());
+    auto part = testbed::inspect(path)->getArray("parts")->getObject(0);
+    BOOST_TEST(part->getValue<std::string>("transfer_encoding") == "8bit");
+    BOOST_TEST(part->getValue<std::string>("text").find(body) == 0u);
+
+    // The same message stored in the outbox stays 7-bit clean (no server promised 8BITMIME).
+    const std::string outbox = testbed::dir() + "/outbox-" + token;
+    DynArrayBuilder o;
+    o.set(O::OUTBOX, outbox);
+    const std::string stored = mvsmtp_library().sendmail(message_with(token, "a@example.test", {"b@example.test"}), body, o.str());
+    BOOST_TEST_REQUIRE(field(stored, R::STATUS) == "2", field(stored, R::MESSAGE));
+    auto stored_part = testbed::inspect(field(stored, R::OUTBOX_FILE))->getArray("parts")->getObject(0);
+    BOOST_TEST(stored_part->getValue<std::string>("transfer_encoding") != "8bit");
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -34,7 +34,12 @@ void validate(const Message& message);
 // (Runs validate() first. Without prepare(), a fresh Message-ID and the current time are
 // used for this write only. Layout and encoding choices: see mime_headers.cpp and
 // mime_body.cpp.)
-void write_message(const Message& message, ByteSink& out);
+struct WriteOptions {
+    // Text parts may use Content-Transfer-Encoding 8bit (only for a server that offers
+    // 8BITMIME; the .eml in the outbox stays 7-bit).
+    bool allow_8bit = false;
+};
+void write_message(const Message& message, ByteSink& out, const WriteOptions& options = {});
 
 // The Content-Type for a file name, from its extension (case-insensitive): pdf csv txt
 // html htm xml json zip gz png jpg jpeg gif xlsx xls docx doc; application/octet-stream

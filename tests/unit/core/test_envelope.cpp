@@ -45,11 +45,15 @@ BOOST_AUTO_TEST_CASE(size_declared_and_enforced) {
 }
 
 BOOST_AUTO_TEST_CASE(smtputf8_only_when_needed_and_offered) {
-    BOOST_TEST(plan_envelope(message(), {"b@example.test"}, caps("SMTPUTF8,8BITMIME"), 1).mail_parameters.empty());
+    BOOST_TEST(plan_envelope(message(), {"b@example.test"}, caps("SMTPUTF8"), 1).mail_parameters.empty());
     const auto plan = plan_envelope(message(), {"δοκιμή@example.test"}, caps("SMTPUTF8,8BITMIME"), 1);
     BOOST_REQUIRE(plan.mail_parameters.size() == 2u);
     BOOST_TEST(plan.mail_parameters[0] == "SMTPUTF8");
     BOOST_TEST(plan.mail_parameters[1] == "BODY=8BITMIME");
+    // 8BITMIME alone: declared, because text parts may then travel as 8bit.
+    const auto eight = plan_envelope(message(), {"b@example.test"}, caps("8BITMIME"), 1);
+    BOOST_REQUIRE(eight.mail_parameters.size() == 1u);
+    BOOST_TEST(eight.mail_parameters[0] == "BODY=8BITMIME");
     BOOST_TEST((testsupport::error_code_of([] {
                     plan_envelope(message("zoë@example.test"), {"b@example.test"}, caps("8BITMIME"), 1);
                 }) == ErrorCode::Smtputf8Unsupported));
