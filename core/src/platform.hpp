@@ -7,6 +7,8 @@ namespace mvsmtp::platform {
 // While alive, a write to a closed socket cannot deliver SIGPIPE to the process: the signal
 // is blocked for this thread and any SIGPIPE it raised is consumed before unblocking (the
 // technique libpq uses). OpenSSL writes with write(2), so MSG_NOSIGNAL alone is not enough.
+// Guards nest: only the outermost one on a thread makes system calls, so a whole send can
+// be wrapped once instead of paying four syscalls per socket operation.
 class SigpipeGuard {
 public:
     SigpipeGuard();

@@ -20,11 +20,18 @@ struct SigpipeGuard::State {
     sigset_t old_mask;
     bool was_pending = false;
     bool blocked = false;
+    bool outermost = false;
 };
+
+namespace {
+thread_local int guard_depth = 0;
+}  // namespace
 
 SigpipeGuard::SigpipeGuard() {
     static_assert(sizeof(State) <= sizeof(state_), "state buffer too small");
     auto* s = new (state_) State();
+    if (guard_depth++ > 0) return;  // an outer guard already protects this thread
+    s->outermost = true;
     sigset_t pipe_set, pending;
     sigemptyset(&pipe_set);
     sigaddset(&pipe_set, SIGPIPE);
@@ -36,7 +43,8 @@ SigpipeGuard::SigpipeGuard() {
 
 SigpipeGuard::~SigpipeGuard() {
     auto* s = reinterpret_cast<State*>(state_);
-    if (s->blocked) {
+    --guard_depth;
+    if (s->outermost && s->blocked) {
         // Consume only a SIGPIPE that we caused; one that was already pending belongs to
         // the caller.
         if (!s->was_pending) {

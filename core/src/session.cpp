@@ -7,6 +7,7 @@
 #include "mvsmtp/dot_stuffer.hpp"
 #include "mvsmtp/envelope.hpp"
 #include "mvsmtp/mime.hpp"
+#include "platform.hpp"
 
 namespace mvsmtp {
 
@@ -244,6 +245,7 @@ Session::EnvelopeReplies Session::send_envelope(const Message& message, const st
 }
 
 SendResult Session::send(const Message& message) {
+    platform::SigpipeGuard guard;  // one guard for the whole transaction (they nest)
     data_started_ = false;
     if (!is_open()) throw Error(ErrorCode::ConnectionLost, "SMTP session is not open");
     SendResult result;
