@@ -3,25 +3,36 @@
 
 #include <string>
 
+#include "mvsmtp/text.hpp"
+
 namespace mvsmtp {
 
 void DotStuffer::write(const char* data, std::size_t size) {
     bytes_in_ += size;
     std::string chunk;
     chunk.reserve(size + size / 32 + 8);
-    for (std::size_t i = 0; i < size; ++i) {
-        const char c = data[i];
+    std::size_t i = 0;
+    while (i < size) {
         if (pending_cr_) {
             pending_cr_ = false;
             chunk += "\r\n";
             at_line_start_ = true;
-            if (c == '\n') continue;  // it was a CRLF pair
+            if (data[i] == '\n') { ++i; continue; }  // it was a CRLF pair
         }
-        if (c == '\r') { pending_cr_ = true; continue; }
-        if (c == '\n') { chunk += "\r\n"; at_line_start_ = true; continue; }
-        if (at_line_start_ && c == '.') chunk += '.';
+        if (at_line_start_ && data[i] == '.') chunk += '.';
         at_line_start_ = false;
-        chunk += c;
+        // Copy the rest of the line in one run; stop at the next CR or LF.
+        const std::size_t end = find_line_break(std::string_view(data, size), i);
+        chunk.append(data + i, end - i);
+        i = end;
+        if (i == size) break;
+        if (data[i] == '\r') {
+            pending_cr_ = true;
+        } else {
+            chunk += "\r\n";
+            at_line_start_ = true;
+        }
+        ++i;
     }
     out_.write(chunk.data(), chunk.size());
 }

@@ -1,6 +1,9 @@
 // dynarray.cpp — see dynarray.hpp.
 #include "dynarray.hpp"
 
+#include <cstdint>
+#include <cstring>
+
 namespace mvsmtp::gci {
 
 std::vector<std::string_view> split(std::string_view text, char mark) {
@@ -41,6 +44,23 @@ std::vector<std::string> values(std::string_view text, int attr) {
 }
 
 std::string marks_to(std::string_view text, std::string_view with) {
+    if (with.size() == 1) {  // the common case (a line break): replace in place
+        std::string out(text);
+        const std::size_t n = out.size();
+        std::size_t i = 0;
+        // Skip eight bytes at a time when none is below 0x20 (marks are 28-30).
+        constexpr std::uint64_t kLow = 0x2020202020202020ULL, kHigh = 0x8080808080808080ULL;
+        for (; i + 8 <= n; i += 8) {
+            std::uint64_t w;
+            std::memcpy(&w, out.data() + i, 8);
+            if (!((w - kLow) & ~w & kHigh)) continue;
+            for (std::size_t k = i; k < i + 8; ++k)
+                if (out[k] == kAttributeMark || out[k] == kValueMark || out[k] == kSubvalueMark) out[k] = with[0];
+        }
+        for (; i < n; ++i)
+            if (out[i] == kAttributeMark || out[i] == kValueMark || out[i] == kSubvalueMark) out[i] = with[0];
+        return out;
+    }
     std::string out;
     out.reserve(text.size());
     for (char c : text) {

@@ -31,6 +31,10 @@ std::optional<InputCharset> input_charset_from_name(std::string_view name);
 // Converts input to UTF-8 according to cs (see the policy above).
 std::string to_utf8(std::string_view input, InputCharset cs = InputCharset::Utf8);
 
+// Position of the first CR or LF at or after `from` (size() when none). Two memchr scans,
+// not a byte loop: every body passes through here twice per message.
+std::size_t find_line_break(std::string_view s, std::size_t from);
+
 // True when every byte is < 0x80.
 bool is_ascii(std::string_view s);
 
