@@ -76,6 +76,83 @@ DeliveryReport report_from(SendResult sent, const std::string& host) {
     return report;
 }
 
+DeliveryReport report_from_each(std::vector<SendResult> sent, const std::string& host) {
+    DeliveryReport report;
+    std::size_t accepted = 0;
+    for (auto& s : sent) {
+        const bool ok = s.error == ErrorCode::Ok;
+        accepted += ok ? 1 : 0;
+        if (!ok && report.error == ErrorCode::Ok) {
+            report.error = s.error;
+            report.last_reply = s.last_reply;
+            report.message = s.message;
+        }
+        report.size += s.size;
+        RecipientResult copy;
+        copy.address = s.recipients.empty() ? std::string() : s.recipients.front().address;
+        copy.accepted = ok;
+        copy.error = s.error;
+        if (!s.recipients.empty()) copy.reply = s.recipients.front().reply;
+        if (!ok && s.last_reply) copy.reply = *s.last_reply;
+        report.recipients.push_back(std::move(copy));
+    }
+    const std::string counts = std::to_string(accepted) + " of " + std::to_string(sent.size()) + " copies";
+    if (accepted == sent.size()) {
+        report.status = DeliveryStatus::Sent;
+        report.message = counts + " accepted by " + host;
+        if (!sent.empty() && sent.back().last_reply) report.last_reply = sent.back().last_reply;
+    } else {
+        report.status = accepted ? DeliveryStatus::Partial : DeliveryStatus::Failed;
+        report.message = counts + " accepted; first refusal: " + report.message;
+    }
+    return report;
+}
+
+std::vector<Message> separate_copies(const Message& message) {
+    if (!message.cc.empty() || !message.bcc.empty())
+        throw Error(ErrorCode::BadArgument, "separate copies (M.SEPARATE) cannot have Cc or Bcc recipients");
+    if (message.to.empty()) throw Error(ErrorCode::NoRecipients, "separate copies need at least one To address");
+    std::vector<Message> copies;
+    copies.reserve(message.to.size());
+    for (const auto& to : message.to) {
+        Message copy = message;
+        copy.to = {to};
+        copy.message_id.clear();  // each copy is its own message
+        copies.push_back(std::move(copy));
+    }
+    return copies;
+}
+
+DeliveryReport deliver_each(const Message& message, const Profile& profile, TranscriptHook transcript) noexcept {
+    return guarded_report([&] {
+        std::vector<Message> copies = separate_copies(message);
+        for (auto& c : copies) ready_for_sending(c, profile);
+        DeliveryReport report;
+        if (!profile.has_server()) {
+            for (const auto& c : copies) {
+                const std::string path = store_in_outbox(c, profile.outbox);
+                report.recipients.push_back({c.to.front().address, false, ErrorCode::Ok, Reply{}});
+                report.message_ids.push_back(c.message_id);
+                report.outbox_path += (report.outbox_path.empty() ? "" : " ") + path;
+            }
+            report.status = DeliveryStatus::Stored;
+            report.message = "no mail server is configured: " + std::to_string(copies.size()) +
+                             " copies were stored, not sent, in the outbox folder";
+            return report;
+        }
+        SessionSettings settings = session_settings(profile);
+        settings.transcript = std::move(transcript);
+        Session session(settings);
+        session.open();
+        const TlsInfo tls = session.tls_info();
+        report = report_from_each(session.send_each(copies), profile.host);
+        session.quit();
+        report.tls = tls;
+        for (const auto& c : copies) report.message_ids.push_back(c.message_id);
+        return report;
+    });
+}
+
 DeliveryReport failure_report(ErrorCode code, const std::string& message) noexcept {
     DeliveryReport report;
     try {

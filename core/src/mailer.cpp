@@ -26,13 +26,24 @@ void Mailer::reopen() {
     open();
 }
 
-SendResult Mailer::send(const Message& message) {
+void Mailer::ensure_live() {
     if (!session_ || !session_->is_open()) {
         reopen();
     } else if (keepalive_seconds_ > 0 &&
                std::chrono::steady_clock::now() - last_used_ >= std::chrono::seconds(keepalive_seconds_)) {
         if (!session_->noop()) reopen();
     }
+}
+
+std::vector<SendResult> Mailer::send_each(const std::vector<Message>& messages) {
+    ensure_live();
+    auto results = session_->send_each(messages);
+    touch();
+    return results;
+}
+
+SendResult Mailer::send(const Message& message) {
+    ensure_live();
     SendResult result;
     try {
         result = session_->send(message);

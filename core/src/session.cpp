@@ -66,10 +66,11 @@ Reply Session::command(const std::string& line, bool secret) {
     }
 }
 
-void Session::fail(ErrorCode code, const std::string& message, const Reply& reply) {
+void Session::fail(ErrorCode code, const std::string& message, Reply reply) {
     quit();
     broken_ = true;
-    throw Error(code, message + ": " + reply.summary(), reply);
+    const std::string text = message + ": " + reply.summary();
+    throw Error(code, text, std::move(reply));
 }
 
 void Session::open() {
@@ -199,7 +200,6 @@ void Session::refuse_message(SendResult& result, const Reply& reply, Stage stage
     result.error = e;
     result.message = what + ": " + reply.summary();
     result.last_reply = reply;
-    reset_transaction();
 }
 
 Reply Session::read_reply() {
@@ -212,54 +212,52 @@ Reply Session::read_reply() {
     }
 }
 
-Session::EnvelopeReplies Session::send_envelope(const Message& message, const std::vector<std::string>& recipients,
-                                                const EnvelopePlan& plan, bool pipelined) {
-    EnvelopeReplies r;
-    const std::string mail = command::mail_from(message.envelope_sender(), plan.mail_parameters);
-    if (pipelined) {
-        // RFC 2920: MAIL, every RCPT and DATA leave as one group; the replies come back in
-        // the same order, so each is attributed to its command by position.
-        try {
-            connection_.queue_line(mail);
-            for (std::size_t i = 0; i < recipients.size(); ++i)
-                connection_.queue_line(command::rcpt_to(recipients[i], plan.rcpt_parameters[i]));
-            connection_.queue_line(command::data());
-        } catch (const Error&) {
-            broken_ = true;
-            throw;
-        }
-        r.mail = read_reply();
-        for (std::size_t i = 0; i < recipients.size(); ++i) r.rcpt.push_back(read_reply());
-        r.data = read_reply();
-        return r;
+Session::Transaction Session::begin(const Message& message) {
+    Transaction t{&message, message.envelope_recipients(), {}, {}};
+    t.write_options.allow_8bit = caps_.has("8BITMIME");
+    CountingSink counter;
+    write_message(message, counter, t.write_options);
+    t.plan = plan_envelope(message, t.recipients, caps_, counter.count);
+    return t;
+}
+
+void Session::queue_envelope(const Transaction& t) {
+    try {
+        connection_.queue_line(command::mail_from(t.message->envelope_sender(), t.plan.mail_parameters));
+        for (std::size_t i = 0; i < t.recipients.size(); ++i)
+            connection_.queue_line(command::rcpt_to(t.recipients[i], t.plan.rcpt_parameters[i]));
+        connection_.queue_line(command::data());
+    } catch (const Error&) {
+        broken_ = true;
+        throw;
     }
-    r.mail = command(mail);
+}
+
+Session::EnvelopeReplies Session::read_envelope(const Transaction& t) {
+    // RFC 2920: the replies come back in the order of the commands, so each is attributed
+    // to its command by position.
+    EnvelopeReplies r;
+    r.mail = read_reply();
+    for (std::size_t i = 0; i < t.recipients.size(); ++i) r.rcpt.push_back(read_reply());
+    r.data = read_reply();
+    return r;
+}
+
+Session::EnvelopeReplies Session::send_envelope_in_turn(const Transaction& t) {
+    EnvelopeReplies r;
+    r.mail = command(command::mail_from(t.message->envelope_sender(), t.plan.mail_parameters));
     if (r.mail.code != 250) return r;
     bool any = false;
-    for (std::size_t i = 0; i < recipients.size(); ++i) {
-        r.rcpt.push_back(command(command::rcpt_to(recipients[i], plan.rcpt_parameters[i])));
+    for (std::size_t i = 0; i < t.recipients.size(); ++i) {
+        r.rcpt.push_back(command(command::rcpt_to(t.recipients[i], t.plan.rcpt_parameters[i])));
         any = any || r.rcpt.back().code == 250 || r.rcpt.back().code == 251;
     }
     if (any) r.data = command(command::data());
     return r;
 }
 
-SendResult Session::send(const Message& message) {
-    platform::SigpipeGuard guard;  // one guard for the whole transaction (they nest)
-    data_started_ = false;
-    if (!is_open()) throw Error(ErrorCode::ConnectionLost, "SMTP session is not open");
-    SendResult result;
-    const auto recipients = message.envelope_recipients();
-
-    WriteOptions write_options;
-    write_options.allow_8bit = caps_.has("8BITMIME");
-    CountingSink counter;
-    write_message(message, counter, write_options);
-    const EnvelopePlan plan = plan_envelope(message, recipients, caps_, counter.count);
-    result.notes = plan.notes;
-
-    const bool pipelined = settings_.pipelining && caps_.has("PIPELINING");
-    const EnvelopeReplies env = send_envelope(message, recipients, plan, pipelined);
+bool Session::accept_envelope(SendResult& result, const Transaction& t, const EnvelopeReplies& env) {
+    result.notes = t.plan.notes;
     const bool data_open = env.data && env.data->code == 354;
     auto close_unwanted_data = [&] {
         // A server that said 354 although nothing can be delivered (RFC 2920 §3.1 says it
@@ -268,28 +266,26 @@ SendResult Session::send(const Message& message) {
         connection_.send_line(".\r\n");
         read_reply();
     };
-
+    const std::string sender = t.message->envelope_sender();
     if (env.mail.code != 250) {
         result.error = classify_reply(env.mail, Stage::MailFrom);
-        result.message = "sender <" + message.envelope_sender() + "> refused: " + env.mail.summary();
+        result.message = "sender <" + sender + "> refused: " + env.mail.summary();
         result.last_reply = env.mail;
-        for (const auto& a : recipients) result.recipients.push_back({a, false, result.error, env.mail});
+        for (const auto& a : t.recipients) result.recipients.push_back({a, false, result.error, env.mail});
         close_unwanted_data();
-        reset_transaction();
-        return result;
+        return false;
     }
-
     bool any_permanent = false;
-    for (std::size_t i = 0; i < recipients.size(); ++i) {
+    for (std::size_t i = 0; i < t.recipients.size(); ++i) {
         const Reply& r = i < env.rcpt.size() ? env.rcpt[i] : env.mail;
-        RecipientResult rr{recipients[i], r.code == 250 || r.code == 251, ErrorCode::Ok, r};
+        RecipientResult rr{t.recipients[i], r.code == 250 || r.code == 251, ErrorCode::Ok, r};
         if (!rr.accepted) {
             rr.error = classify_reply(r, Stage::RcptTo);
             if (rr.error == ErrorCode::Ok) rr.error = ErrorCode::RecipientRejected;
             any_permanent = any_permanent || !is_transient(rr.error);
             if (result.error == ErrorCode::Ok) {
                 result.error = rr.error;
-                result.message = "recipient <" + recipients[i] + "> refused: " + r.summary();
+                result.message = "recipient <" + t.recipients[i] + "> refused: " + r.summary();
                 result.last_reply = r;
             }
         }
@@ -300,19 +296,20 @@ SendResult Session::send(const Message& message) {
         result.error = any_permanent ? ErrorCode::RecipientRejected : ErrorCode::RecipientDeferred;
         result.message = "every recipient was refused; first: " + result.message;
         close_unwanted_data();
-        reset_transaction();
-        return result;
+        return false;
     }
-
     if (!data_open) {
         refuse_message(result, env.data ? *env.data : env.mail, Stage::Data, "DATA refused");
-        return result;
+        return false;
     }
-    data_started_ = true;
+    return true;
+}
 
+void Session::write_content(SendResult& result, const Transaction& t) {
+    data_started_ = true;
     try {
         DotStuffer body(connection_);
-        write_message(message, body, write_options);
+        write_message(*t.message, body, t.write_options);
         body.finish();
         result.size = body.bytes_in();
     } catch (const Error&) {
@@ -322,10 +319,91 @@ SendResult Session::send(const Message& message) {
         connection_.close();
         throw;
     }
-    const Reply done = read_reply();
+}
+
+void Session::accept_final(SendResult& result, const Reply& done) {
     result.last_reply = done;
+    // After the end-of-data reply the transaction is over whatever it said (RFC 5321
+    // §4.1.1.4): no RSET is needed.
     if (done.code != 250) refuse_message(result, done, Stage::DataEnd, "message refused after DATA");
+}
+
+SendResult Session::send(const Message& message) {
+    platform::SigpipeGuard guard;  // one guard for the whole transaction (they nest)
+    data_started_ = false;
+    if (!is_open()) throw Error(ErrorCode::ConnectionLost, "SMTP session is not open");
+    const Transaction t = begin(message);
+    SendResult result;
+    EnvelopeReplies env;
+    if (settings_.pipelining && caps_.has("PIPELINING")) {
+        queue_envelope(t);
+        env = read_envelope(t);
+    } else {
+        env = send_envelope_in_turn(t);
+    }
+    if (!accept_envelope(result, t, env)) {
+        reset_transaction();
+        return result;
+    }
+    write_content(result, t);
+    accept_final(result, read_reply());
     return result;
+}
+
+std::vector<SendResult> Session::send_each(const std::vector<Message>& messages) {
+    platform::SigpipeGuard guard;
+    std::vector<SendResult> results(messages.size());
+    if (!settings_.pipelining || !caps_.has("PIPELINING")) {
+        for (std::size_t i = 0; i < messages.size(); ++i) results[i] = send(messages[i]);
+        return results;
+    }
+    if (!is_open()) throw Error(ErrorCode::ConnectionLost, "SMTP session is not open");
+    // One round trip per message: the body and final dot of message i leave in the same
+    // write as the envelope of message i+1 (RFC 2920 §3.1 allows content first in a group).
+    // Messages refused locally (too large, SMTPUTF8 missing) get their error and are skipped.
+    std::vector<Transaction> t;
+    std::vector<std::size_t> index;
+    for (std::size_t i = 0; i < messages.size(); ++i) {
+        try {
+            t.push_back(begin(messages[i]));
+            index.push_back(i);
+        } catch (const Error& e) {
+            results[i].error = e.code();
+            results[i].message = e.what();
+        }
+    }
+    if (t.empty()) return results;
+    std::size_t done = 0;
+    try {
+        queue_envelope(t[0]);
+        EnvelopeReplies env = read_envelope(t[0]);
+        for (std::size_t k = 0; k < t.size(); ++k) {
+            SendResult& r = results[index[k]];
+            data_started_ = false;
+            const bool open = accept_envelope(r, t[k], env);
+            if (open) write_content(r, t[k]);
+            else connection_.queue_line(command::rset());
+            if (k + 1 < t.size()) queue_envelope(t[k + 1]);
+            if (open) accept_final(r, read_reply());
+            else if (read_reply().code != 250) throw Error(ErrorCode::ProtocolError, "RSET refused", last_reply_);
+            done = k + 1;
+            if (k + 1 < t.size()) env = read_envelope(t[k + 1]);
+        }
+    } catch (const Error& e) {
+        broken_ = true;
+        connection_.close();
+        // Messages already answered keep their results; the one in flight may or may not
+        // have been accepted, the rest were never sent.
+        for (std::size_t k = done; k < t.size(); ++k) {
+            SendResult& r = results[index[k]];
+            r = SendResult{};
+            r.error = e.code();
+            r.message = std::string(e.what()) +
+                        (k == done && data_started_ ? " (this message may or may not have been accepted)" : " (not sent)");
+            for (const auto& a : t[k].recipients) r.recipients.push_back({a, false, e.code(), Reply{}});
+        }
+    }
+    return results;
 }
 
 Reply Session::open_manual() {

@@ -83,6 +83,13 @@ bool manual_mode(std::string_view options) {
     throw Error(ErrorCode::BadOption, "OPTIONS<O.MANUAL> must be 1 or 0 (got \"" + v + "\")");
 }
 
+bool separate_copies_wanted(std::string_view message) {
+    const std::string v = trimmed(extract(message, M::SEPARATE));
+    if (v.empty() || v == "0") return false;
+    if (v == "1") return true;
+    throw Error(ErrorCode::BadArgument, "MESSAGE<M.SEPARATE> must be 1 or 0 (got \"" + v + "\")");
+}
+
 InputCharset charset_of(const Profile& profile) {
     if (profile.charset.empty()) return InputCharset::Utf8;
     const auto cs = input_charset_from_name(profile.charset);
@@ -202,7 +209,8 @@ std::string encode_result(const DeliveryReport& r, const ResultExtras& extras) {
     b.set(R::RCPT_CODE, code);
     b.set(R::RCPT_ENHANCED, enh);
     b.set(R::RCPT_TEXT, text);
-    b.set(R::MESSAGE_ID, r.message_id);
+    if (r.message_ids.empty()) b.set(R::MESSAGE_ID, r.message_id);
+    else b.set(R::MESSAGE_ID, r.message_ids);
     b.set(R::OUTBOX_FILE, r.outbox_path);
     b.set(R::TRANSIENT, is_transient(r.error) ? "1" : "0");
     b.set(R::SIZE, r.size ? std::to_string(r.size) : "");

@@ -31,6 +31,8 @@ ProfileRequest options_request(std::string_view options);
 bool manual_mode(std::string_view options);
 InputCharset charset_of(const Profile& profile);
 Message decode_message(std::string_view message, std::string_view body, InputCharset charset);
+// MESSAGE<M.SEPARATE>: one copy per To address.
+bool separate_copies_wanted(std::string_view message);
 std::string encode_result(const DeliveryReport& report, const ResultExtras& extras = {});
 // A RESULT for a failure that happened before any delivery was attempted.
 std::string encode_failure(ErrorCode code, const std::string& message);

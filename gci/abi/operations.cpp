@@ -48,7 +48,8 @@ std::string sendmail(const char* message, const char* body, const char* options)
         const Profile profile = load_profile(options_request(options));
         Transcript transcript = Transcript::from_setting(profile.transcript);
         const Message m = decode_message(message, body, charset_of(profile));
-        const DeliveryReport report = deliver(m, profile, transcript.hook());
+        const DeliveryReport report = separate_copies_wanted(message) ? deliver_each(m, profile, transcript.hook())
+                                                                      : deliver(m, profile, transcript.hook());
         ResultExtras extras;
         extras.transcript = transcript.take_lines();
         return encode_result(report, extras);
@@ -82,6 +83,8 @@ std::string open_session(const char* options) noexcept {
         } catch (const Error& e) {
             report = failure_report(e.code(), e.what());
             if (e.reply()) report.last_reply = e.reply();
+            // What the server offered explains many failures (e.g. no STARTTLS).
+            if (state->mailer) extras.capabilities = state->mailer->session().capabilities().lines;
             extras.transcript = state->transcript.take_lines();
             return encode_result(report, extras);
         }
@@ -108,13 +111,22 @@ std::string send_on(int handle, const char* message, const char* body) noexcept 
         if (state->in_data)
             return encode_failure(ErrorCode::BadArgument, "the session is inside DATA (SMTP.CMD); finish it with \".\" first");
         Message m = decode_message(message, body, charset_of(state->profile));
+        const bool separate = separate_copies_wanted(message);
         DeliveryReport report = guarded_report([&] {
-            ready_for_sending(m, state->profile);
-            DeliveryReport r = report_from(state->mailer->send(m), state->profile.host);
+            DeliveryReport r;
+            if (separate) {
+                std::vector<Message> copies = separate_copies(m);
+                for (auto& c : copies) ready_for_sending(c, state->profile);
+                r = report_from_each(state->mailer->send_each(copies), state->profile.host);
+                for (const auto& c : copies) r.message_ids.push_back(c.message_id);
+            } else {
+                ready_for_sending(m, state->profile);
+                r = report_from(state->mailer->send(m), state->profile.host);
+                r.message_id = m.message_id;
+            }
             r.tls = state->mailer->session().tls_info();
             return r;
         });
-        report.message_id = m.message_id;
         ResultExtras extras;
         extras.transcript = state->transcript.take_lines();
         return encode_result(report, extras);

@@ -34,6 +34,7 @@ struct DeliveryReport {
     std::optional<Reply> last_reply;
     std::vector<RecipientResult> recipients;
     std::string message_id;
+    std::vector<std::string> message_ids;   // separate copies: one per copy
     std::string outbox_path;                // .eml written (Stored)
     std::uint64_t size = 0;
     std::vector<std::string> notes;
@@ -52,6 +53,16 @@ void ready_for_sending(Message& message, const Profile& profile);
 
 // A report built from the outcome of one SMTP transaction.
 DeliveryReport report_from(SendResult sent, const std::string& host);
+// One report for separate copies (one transaction each): one recipient entry per copy.
+DeliveryReport report_from_each(std::vector<SendResult> sent, const std::string& host);
+
+// Separate copies of a message, one per To address (each recipient sees only their own
+// address in To). Cc and Bcc make no sense there and are refused (BadArgument).
+std::vector<Message> separate_copies(const Message& message);
+
+// deliver() for separate copies: one connection, one pipelined round trip per copy; or,
+// with no server, one .eml per copy in the outbox.
+DeliveryReport deliver_each(const Message& message, const Profile& profile, TranscriptHook transcript = {}) noexcept;
 
 DeliveryReport deliver(Message message, const Profile& profile, TranscriptHook transcript = {}) noexcept;
 

@@ -26,6 +26,9 @@ public:
 
     void open();
     SendResult send(const Message& message);
+    // Session::send_each on a live connection (reopened first when needed). Not retried:
+    // a batch that breaks reports which messages were not sent.
+    std::vector<SendResult> send_each(const std::vector<Message>& messages);
     void close() noexcept;
 
     Session& session() { return *session_; }
@@ -34,6 +37,7 @@ public:
 
 private:
     void reopen();
+    void ensure_live();
     void touch() { last_used_ = std::chrono::steady_clock::now(); }
 
     SessionSettings settings_;

@@ -23,6 +23,7 @@
 #include "mvsmtp/envelope.hpp"
 #include "mvsmtp/error.hpp"
 #include "mvsmtp/message.hpp"
+#include "mvsmtp/mime.hpp"
 #include "mvsmtp/tls.hpp"
 
 namespace mvsmtp {
@@ -72,6 +73,11 @@ public:
     // caller drives the rest with raw_command(). Returns the greeting, whatever its code.
     Reply open_manual();
     SendResult send(const Message& message);
+    // Several messages with one round trip each: message i's content and final dot leave in
+    // the same write as message i+1's envelope (needs PIPELINING; else one by one). Never
+    // throws for a network failure: messages not answered by then carry the error, and the
+    // session is broken().
+    std::vector<SendResult> send_each(const std::vector<Message>& messages);
     void quit() noexcept;  // polite QUIT, then close; never throws
 
     // One command line typed by an operator (no CRLF; CR/LF/NUL refused). STARTTLS upgrades
@@ -101,15 +107,28 @@ private:
         std::vector<Reply> rcpt;  // may be shorter than the recipients when not pipelined
         std::optional<Reply> data;
     };
-    EnvelopeReplies send_envelope(const Message& message, const std::vector<std::string>& recipients,
-                                  const EnvelopePlan& plan, bool pipelined);
+    struct Transaction {
+        const Message* message;
+        std::vector<std::string> recipients;
+        EnvelopePlan plan;
+        WriteOptions write_options;
+    };
+    Transaction begin(const Message& message);
+    void queue_envelope(const Transaction& t);
+    EnvelopeReplies read_envelope(const Transaction& t);
+    EnvelopeReplies send_envelope_in_turn(const Transaction& t);
+    // Applies the envelope replies; true when the server now waits for the content.
+    bool accept_envelope(SendResult& result, const Transaction& t, const EnvelopeReplies& env);
+    void write_content(SendResult& result, const Transaction& t);
+    void accept_final(SendResult& result, const Reply& done);
     void greet();
     void hello();
     void secure();
     void authenticate();
     void reset_transaction();
     void refuse_message(SendResult& result, const Reply& reply, Stage stage, const std::string& what);
-    [[noreturn]] void fail(ErrorCode code, const std::string& message, const Reply& reply);
+    // The reply is taken by value: quit() overwrites last_reply_, which callers often pass.
+    [[noreturn]] void fail(ErrorCode code, const std::string& message, Reply reply);
 
     SessionSettings settings_;
     Connection connection_;
