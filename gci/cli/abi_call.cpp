@@ -11,6 +11,8 @@
 namespace mvsmtp::cli {
 namespace {
 
+namespace R = gci::field::Result;
+
 constexpr int kChunk = 4096;
 
 std::string read_all(int total, const char* first) {
@@ -24,17 +26,65 @@ std::string read_all(int total, const char* first) {
     return out;
 }
 
-}  // namespace
-
-std::string call_sendmail(const std::string& message, const std::string& body, const std::string& options) {
+// One ABI call into a first buffer, then mvs_fetch for the rest. A negative return (misuse
+// of the ABI) becomes a RESULT like any other failure.
+template <typename Call>
+std::string call(Call&& abi_function) {
     std::vector<char> buf(kChunk);
-    const int n = mvs_sendmail(message.c_str(), body.c_str(), options.c_str(), buf.data(), kChunk);
+    const int n = abi_function(buf.data(), kChunk);
     if (n < 0) return "3\x1E" + std::to_string(-n) + "\x1E" "ABI.MISUSE\x1E" "invalid call";
     return read_all(n, buf.data());
 }
 
+}  // namespace
+
+std::string call_sendmail(const std::string& message, const std::string& body, const std::string& options) {
+    return call([&](char* out, int cap) {
+        return mvs_sendmail(message.c_str(), body.c_str(), options.c_str(), out, cap);
+    });
+}
+
+std::string call_open(const std::string& options) {
+    return call([&](char* out, int cap) { return mvs_open(options.c_str(), out, cap); });
+}
+
+std::string call_cmd(int handle, const std::string& command) {
+    return call([&](char* out, int cap) { return mvs_cmd(handle, command.c_str(), out, cap); });
+}
+
+std::string call_close(int handle) {
+    return call([&](char* out, int cap) { return mvs_close(handle, out, cap); });
+}
+
+int handle_of(const std::string& result) { return std::atoi(gci::extract(result, R::HANDLE).c_str()); }
+
+bool failed(const std::string& result) { return gci::extract(result, R::STATUS) == "3"; }
+
+std::string reply_line(const std::string& result) {
+    std::string line = gci::extract(result, R::REPLY_CODE);
+    for (const int field : {R::REPLY_ENHANCED, R::REPLY_TEXT}) {
+        const std::string part = gci::marks_to(gci::extract(result, field), " / ");
+        if (!part.empty()) line += (line.empty() ? "" : " ") + part;
+    }
+    return line;
+}
+
+std::vector<std::string> tls_description(const std::string& result) {
+    // R.TLS values: protocol, cipher, certificate subject, issuer, expiry date.
+    const auto tls = gci::values(result, R::TLS);
+    if (tls.empty()) return {};
+    std::vector<std::string> lines{tls[0] + (tls.size() > 1 ? " " + tls[1] : "")};
+    static const char* kLabels[] = {"subject: ", "issuer: ", "expires: "};
+    for (std::size_t i = 2; i < tls.size() && i < 5; ++i) lines.push_back(kLabels[i - 2] + tls[i]);
+    return lines;
+}
+
+std::string error_line(const std::string& result) {
+    return gci::extract(result, R::ERROR_NAME) + ": " + gci::extract(result, R::MESSAGE);
+}
+
 int exit_status(const std::string& result) {
-    const std::string error = gci::extract(result, gci::field::Result::ERROR);
+    const std::string error = gci::extract(result, R::ERROR);
     const int code = std::atoi(error.c_str());
     return code >= 0 && code <= 255 ? code : 99;
 }

@@ -2,6 +2,8 @@
 // cannot relink their database engine.
 //
 //   mvsmtp send --to a@example.com --subject Hi --body "Hello"      human mode
+//   mvsmtp test mail.example.com:587 --rcpt x@example.org           relay check, step by step
+//   mvsmtp shell mail.example.com:587                                 type SMTP commands
 //   mvsmtp machine sendmail [ARGFILE]                                 machine mode (BASIC)
 //   mvsmtp errors                                                     the error-code table
 //   mvsmtp --help | --version
@@ -22,14 +24,19 @@ const char* kUsage = R"(mvsmtp — e-mail for MultiValue databases
 
 Usage:
   mvsmtp send [options]               send one message (see: mvsmtp send --help)
+  mvsmtp test HOST[:PORT] [options]   check a relay: connect, greeting, EHLO, TLS, AUTH and
+                                      (with --rcpt) "may I relay?"; nothing is sent
+  mvsmtp shell HOST[:PORT] [options]  type SMTP commands into a session, like telnet but
+                                      with STARTTLS, .auth and certificate checks
   mvsmtp machine sendmail [ARGFILE]   BASIC's SENDMAIL out of process: reads MESSAGE, BODY
                                       and OPTIONS separated by ASCII 31 from ARGFILE (or
                                       stdin), writes RESULT to stdout
   mvsmtp errors                       list the error codes (= exit statuses)
   mvsmtp --version
 
-Exit status: 0 when the message was sent or stored, else the error code of RESULT
-(10-29 temporary, 30-59 refused, 60-79 bad input, 80-99 configuration).
+send, test and shell take --help. Exit status: 0 when the message was sent or stored (test:
+every check passed), else the error code of RESULT (10-29 temporary, 30-59 refused,
+60-79 bad input, 80-99 configuration).
 )";
 
 }  // namespace
@@ -45,6 +52,8 @@ int main(int argc, char** argv) {
         args.erase(args.begin());
         if (command == "--version" || command == "version") return mvsmtp::cli::run_version();
         if (command == "send") return mvsmtp::cli::run_send(args);
+        if (command == "test") return mvsmtp::cli::run_test(args);
+        if (command == "shell") return mvsmtp::cli::run_shell(args);
         if (command == "machine") return mvsmtp::cli::run_machine(args);
         if (command == "errors") return mvsmtp::cli::run_errors();
         std::cerr << "mvsmtp: unknown command \"" << command << "\" (try mvsmtp --help)\n";

@@ -1,4 +1,8 @@
 // send.cpp — `mvsmtp send`: swaks-style flags → MESSAGE/BODY/OPTIONS → mvs_sendmail.
+//
+//   mvsmtp send --to a@example.com --subject Hi --body Hello [server flags] [--result|--quiet]
+//
+// The server flags are server_flags.hpp's (shared with test and shell); the rest fill MESSAGE.
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -9,6 +13,7 @@
 #include "commands.hpp"
 #include "dynarray.hpp"
 #include "layout.hpp"
+#include "server_flags.hpp"
 
 namespace mvsmtp::cli {
 namespace {
@@ -32,16 +37,10 @@ Message:
   --priority high|normal|low
   --return-path ADDR     envelope sender, when it differs from From
 
-Server (each overrides the profile):
-  --server URL           smtp://host:port (STARTTLS) or smtps://host:port (implicit TLS)
-  --port N  --tls required|opportunistic|off|implicit
-  --user NAME  --password-file PATH  --auth PLAIN|LOGIN|CRAM-MD5|XOAUTH2
-  --allow-plaintext-auth send credentials without TLS (you accept the risk)
-  --ca-file PATH         trust this CA file instead of the system store
-  --helo NAME  --timeout SECONDS  --connect-timeout SECONDS
-  --profile NAME  --config PATH   profile and INI file (see README: Configuration)
-  --outbox DIR           where messages go when no server is configured
-  --charset utf-8|cp1252|latin1
+)";
+
+// After the server flags: what only `send` takes.
+const char* kSendUsageTail = R"(  --outbox DIR           where messages go when no server is configured
 
 Output:
   --result               print RESULT as a dynamic array (marks as ASCII 30/29/28)
@@ -52,8 +51,6 @@ Examples:
   mvsmtp send --server smtp://mail.example.com:587 --user billing --password-file ~/.pw \
               --from billing@example.com --to a@example.org --attach inv.pdf --subject Invoice
   mvsmtp send --profile o365 --to a@example.org --html-file mail.html --body "Text version"
-Passwords are never taken on the command line (other users can see it): use
---password-file or the profile.
 )";
 
 std::string read_file(const std::string& path) {
@@ -91,8 +88,7 @@ void print_human(const std::string& r) {
                   << (extract(r, R::TRANSIENT) == "1" ? " (temporary)" : "") << "\n";
     std::cout << "Message:    " << extract(r, R::MESSAGE) << "\n";
     if (!extract(r, R::REPLY_CODE).empty())
-        std::cout << "Reply:      " << extract(r, R::REPLY_CODE) << " " << extract(r, R::REPLY_ENHANCED) << " "
-                  << gci::marks_to(extract(r, R::REPLY_TEXT), " / ") << "\n";
+        std::cout << "Reply:      " << reply_line(r) << "\n";
     if (!extract(r, R::MESSAGE_ID).empty()) std::cout << "Message-ID: " << extract(r, R::MESSAGE_ID) << "\n";
     if (!extract(r, R::OUTBOX_FILE).empty()) std::cout << "Stored in:  " << extract(r, R::OUTBOX_FILE) << "\n";
     const auto addrs = gci::values(r, R::RCPT_ADDRESS);
@@ -121,27 +117,20 @@ int run_send(const std::vector<std::string>& args) {
         {"--return-path", M::RETURN_PATH}};
     const std::map<std::string, int> message_multi = {
         {"--to", M::TO}, {"--cc", M::CC}, {"--bcc", M::BCC}, {"--reply-to", M::REPLY_TO}};
-    const std::map<std::string, int> option_fields = {
-        {"--server", O::SERVER}, {"--port", O::PORT}, {"--tls", O::TLS}, {"--user", O::USER},
-        {"--password-file", O::PASSWORD_FILE}, {"--auth", O::AUTH}, {"--ca-file", O::CA_FILE},
-        {"--helo", O::HELO}, {"--timeout", O::TIMEOUT}, {"--connect-timeout", O::CONNECT_TIMEOUT},
-        {"--profile", O::PROFILE}, {"--config", O::CONFIG}, {"--outbox", O::OUTBOX},
-        {"--charset", O::CHARSET}};
-
-    for (std::size_t i = 0; i < args.size(); ++i) {
-        const std::string& flag = args[i];
-        auto value = [&]() -> std::string {
-            if (i + 1 >= args.size()) throw UsageError(flag + " needs a value");
-            return args[++i];
-        };
-        if (flag == "--help" || flag == "-h") { std::cout << kSendUsage; return 0; }
+    ArgReader reader(args);
+    while (reader.next()) {
+        const std::string& flag = reader.flag();
+        auto value = [&] { return reader.value(); };
+        if (flag == "--help" || flag == "-h") {
+            std::cout << kSendUsage << kServerFlagsUsage << kSendUsageTail;
+            return 0;
+        }
+        if (take_server_flag(reader, options)) continue;
+        if (flag == "--outbox") { options.set(O::OUTBOX, value()); continue; }
         if (flag == "--result") { raw_result = true; continue; }
         if (flag == "--quiet" || flag == "-q") { quiet = true; continue; }
-        if (flag == "--allow-plaintext-auth") { options.set(O::ALLOW_PLAINTEXT_AUTH, "1"); continue; }
-        if (flag == "--password") throw UsageError("--password is not accepted: use --password-file or a profile");
         if (auto it = message_single.find(flag); it != message_single.end()) { message.set(it->second, value()); continue; }
         if (auto it = message_multi.find(flag); it != message_multi.end()) { multi[it->second].push_back(value()); continue; }
-        if (auto it = option_fields.find(flag); it != option_fields.end()) { options.set(it->second, value()); continue; }
         if (flag == "--body") { body = value(); continue; }
         if (flag == "--body-file") { body = read_file(value()); continue; }
         if (flag == "--html-file") { message.set(M::HTML, lines_as_values(read_file(value()))); continue; }

@@ -1,0 +1,66 @@
+// server_flags.cpp — see server_flags.hpp.
+#include "server_flags.hpp"
+
+#include <map>
+
+#include "commands.hpp"
+#include "layout.hpp"
+
+namespace mvsmtp::cli {
+namespace {
+
+namespace O = gci::field::Options;
+
+// Flag → OPTIONS field, for every flag that takes a value.
+const std::map<std::string, int>& valued_flags() {
+    static const std::map<std::string, int> flags = {
+        {"--server", O::SERVER}, {"--port", O::PORT}, {"--tls", O::TLS}, {"--user", O::USER},
+        {"--password-file", O::PASSWORD_FILE}, {"--auth", O::AUTH}, {"--ca-file", O::CA_FILE},
+        {"--helo", O::HELO}, {"--timeout", O::TIMEOUT}, {"--connect-timeout", O::CONNECT_TIMEOUT},
+        {"--profile", O::PROFILE}, {"--config", O::CONFIG}, {"--charset", O::CHARSET}};
+    return flags;
+}
+
+}  // namespace
+
+const char* const kServerFlagsUsage = R"(Server (each overrides the profile):
+  --server URL           smtp://host:port (STARTTLS) or smtps://host:port (implicit TLS)
+  --port N  --tls required|opportunistic|off|implicit
+  --user NAME  --password-file PATH  --auth PLAIN|LOGIN|CRAM-MD5|XOAUTH2
+                         no --password: other users could read it in `ps`; put it in a
+                         chmod 600 file or the profile
+  --allow-plaintext-auth send credentials without TLS (you accept the risk)
+  --ca-file PATH         trust this CA file instead of the system store
+  --helo NAME  --timeout SECONDS  --connect-timeout SECONDS
+  --profile NAME  --config PATH   profile and INI file (see README: Configuration)
+  --charset utf-8|cp1252|latin1
+)";
+
+std::string ArgReader::value() {
+    const std::string& name = flag();
+    if (pos_ + 1 >= args_.size()) throw UsageError(name + " needs a value");
+    return args_[++pos_];
+}
+
+bool take_server_flag(ArgReader& args, gci::DynArrayBuilder& options) {
+    const std::string& flag = args.flag();
+    if (flag == "--password")
+        throw UsageError("--password is not accepted: use --password-file or a profile");
+    if (flag == "--allow-plaintext-auth") {
+        options.set(O::ALLOW_PLAINTEXT_AUTH, "1");
+        return true;
+    }
+    const auto it = valued_flags().find(flag);
+    if (it == valued_flags().end()) return false;
+    options.set(it->second, args.value());
+    return true;
+}
+
+bool take_server_target(ArgReader& args, gci::DynArrayBuilder& options) {
+    const std::string& arg = args.flag();
+    if (arg.empty() || arg[0] == '-') return false;
+    options.set(O::SERVER, arg);
+    return true;
+}
+
+}  // namespace mvsmtp::cli
