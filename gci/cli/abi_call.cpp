@@ -48,6 +48,10 @@ std::string call_open(const std::string& options) {
     return call([&](char* out, int cap) { return mvs_open(options.c_str(), out, cap); });
 }
 
+std::string call_send(int handle, const std::string& message, const std::string& body) {
+    return call([&](char* out, int cap) { return mvs_send(handle, message.c_str(), body.c_str(), out, cap); });
+}
+
 std::string call_cmd(int handle, const std::string& command) {
     return call([&](char* out, int cap) { return mvs_cmd(handle, command.c_str(), out, cap); });
 }

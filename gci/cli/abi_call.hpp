@@ -14,6 +14,7 @@ namespace mvsmtp::cli {
 
 std::string call_sendmail(const std::string& message, const std::string& body, const std::string& options);
 std::string call_open(const std::string& options);
+std::string call_send(int handle, const std::string& message, const std::string& body);
 std::string call_cmd(int handle, const std::string& command);
 std::string call_close(int handle);
 // RESULT<R.HANDLE> of an mvs_open result (0 when the open failed).

@@ -1,9 +1,21 @@
-// machine.cpp — `mvsmtp machine sendmail [ARGFILE]`: the out-of-process form of the C ABI.
+// machine.cpp — `mvsmtp machine ...`: the out-of-process form of the C ABI, for BASIC sites
+// that cannot relink their engine (the wrappers run it through EXECUTE/SH/PCPERFORM).
 //
-// Input (ARGFILE or stdin): MESSAGE, BODY and OPTIONS, each a dynamic array with ASCII
-// 30/29/28 marks, separated by ASCII 31. Output: RESULT on stdout, nothing else; the exit
-// status is RESULT<R.ERROR> (0 when sent or stored). No user data is ever taken from the
-// command line, so nothing can be injected through a shell.
+//   mvsmtp machine sendmail [ARGFILE]
+//       Input: MESSAGE, BODY and OPTIONS separated by ASCII 31. Output: RESULT.
+//   mvsmtp machine session [ARGFILE]
+//       Input: requests separated by ASCII 23, each an operation and its arguments separated
+//       by ASCII 31:  OPEN␟OPTIONS  SEND␟MESSAGE␟BODY  CMD␟COMMAND  CLOSE
+//       The requests act on one session (handles live only as long as this process, so a
+//       batch — OPEN, many SENDs, CLOSE — travels as one request file). Output: one RESULT
+//       per request, separated by ASCII 23. A request after a failed OPEN gets BAD.HANDLE.
+//       A missing CLOSE is done at the end (its RESULT is not printed).
+//
+// Arguments are dynamic arrays with ASCII 30/29/28 marks, read from ARGFILE or stdin; the
+// output is RESULTs on stdout and nothing else. Exit status: the first non-zero RESULT
+// error code (0 when every request succeeded). No user data is ever taken from the command
+// line, so nothing can be injected through a shell.
+#include <cctype>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -13,27 +25,96 @@
 #include "dynarray.hpp"
 
 namespace mvsmtp::cli {
+namespace {
 
 constexpr char kArgumentSeparator = '\x1F';
+constexpr char kRequestSeparator = '\x17';
 
-int run_machine(const std::vector<std::string>& args) {
-    if (args.empty() || args[0] != "sendmail")
-        throw UsageError("usage: mvsmtp machine sendmail [ARGFILE]");
-    std::string input;
+std::string read_input(const std::vector<std::string>& args) {
     if (args.size() > 1) {
         std::ifstream in(args[1], std::ios::binary);
         if (!in) throw UsageError("cannot read " + args[1]);
-        input.assign(std::istreambuf_iterator<char>(in), {});
-    } else {
-        input.assign(std::istreambuf_iterator<char>(std::cin), {});
+        return std::string(std::istreambuf_iterator<char>(in), {});
     }
-    const auto parts = gci::split(input, kArgumentSeparator);
+    return std::string(std::istreambuf_iterator<char>(std::cin), {});
+}
+
+std::vector<std::string> parts_of(std::string_view text, char separator) {
+    std::vector<std::string> out;
+    for (auto p : gci::split(text, separator)) out.emplace_back(p);
+    return out;
+}
+
+std::string upper(std::string s) {
+    for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return s;
+}
+
+int run_sendmail(const std::string& input) {
+    const auto parts = parts_of(input, kArgumentSeparator);
     if (parts.size() != 3)
         throw UsageError("machine sendmail expects MESSAGE, BODY and OPTIONS separated by ASCII 31 (got " +
                          std::to_string(parts.size()) + " parts)");
-    const std::string result = call_sendmail(std::string(parts[0]), std::string(parts[1]), std::string(parts[2]));
+    const std::string result = call_sendmail(parts[0], parts[1], parts[2]);
     std::cout << result << std::flush;
     return exit_status(result);
+}
+
+// Checks a request's shape, so that a malformed script is refused before anything is sent.
+void run_request_check(const std::vector<std::string>& req) {
+    static const std::pair<const char*, std::size_t> kArity[] = {{"OPEN", 1}, {"SEND", 2}, {"CMD", 1}, {"CLOSE", 0}};
+    const std::string op = upper(req[0]);
+    for (const auto& [name, n] : kArity)
+        if (op == name) {
+            if (req.size() != n + 1)
+                throw UsageError(op + " takes " + std::to_string(n) + " argument(s), got " + std::to_string(req.size() - 1));
+            return;
+        }
+    throw UsageError("unknown request \"" + req[0] + "\" (OPEN, SEND, CMD, CLOSE)");
+}
+
+// One request of a session script → its RESULT (shapes already checked).
+std::string run_request(const std::vector<std::string>& req, int& handle) {
+    const std::string op = upper(req[0]);
+    if (op == "OPEN") {
+        const std::string r = call_open(req[1]);
+        handle = handle_of(r);
+        return r;
+    }
+    if (op == "SEND") return call_send(handle, req[1], req[2]);
+    if (op == "CMD") return call_cmd(handle, req[1]);
+    {
+        const std::string r = call_close(handle);
+        handle = 0;
+        return r;
+    }
+}
+
+int run_session(const std::string& input) {
+    std::vector<std::vector<std::string>> requests;
+    for (const auto& r : parts_of(input, kRequestSeparator))
+        if (!r.empty()) requests.push_back(parts_of(r, kArgumentSeparator));
+    if (requests.empty()) throw UsageError("machine session: no requests");
+    for (const auto& r : requests) run_request_check(r);
+    int handle = 0, status = 0;
+    for (std::size_t i = 0; i < requests.size(); ++i) {
+        const std::string result = run_request(requests[i], handle);
+        if (i) std::cout << kRequestSeparator;
+        std::cout << result;
+        if (!status) status = exit_status(result);
+    }
+    std::cout << std::flush;
+    if (handle > 0) call_close(handle);
+    return status;
+}
+
+}  // namespace
+
+int run_machine(const std::vector<std::string>& args) {
+    if (args.empty() || (args[0] != "sendmail" && args[0] != "session"))
+        throw UsageError("usage: mvsmtp machine sendmail|session [ARGFILE]");
+    const std::string input = read_input(args);
+    return args[0] == "sendmail" ? run_sendmail(input) : run_session(input);
 }
 
 }  // namespace mvsmtp::cli

@@ -4,7 +4,7 @@
 //   mvsmtp send --to a@example.com --subject Hi --body "Hello"      human mode
 //   mvsmtp test mail.example.com:587 --rcpt x@example.org           relay check, step by step
 //   mvsmtp shell mail.example.com:587                                 type SMTP commands
-//   mvsmtp machine sendmail [ARGFILE]                                 machine mode (BASIC)
+//   mvsmtp machine sendmail|session [ARGFILE]                         machine mode (BASIC)
 //   mvsmtp errors                                                     the error-code table
 //   mvsmtp --help | --version
 //
@@ -31,6 +31,9 @@ Usage:
   mvsmtp machine sendmail [ARGFILE]   BASIC's SENDMAIL out of process: reads MESSAGE, BODY
                                       and OPTIONS separated by ASCII 31 from ARGFILE (or
                                       stdin), writes RESULT to stdout
+  mvsmtp machine session [ARGFILE]    SMTP.OPEN/SEND/CMD/CLOSE out of process: requests
+                                      (OPEN, SEND, CMD, CLOSE and their arguments, separated
+                                      by ASCII 31) separated by ASCII 23; one RESULT each
   mvsmtp errors                       list the error codes (= exit statuses)
   mvsmtp --version
 

@@ -54,6 +54,34 @@ BOOST_AUTO_TEST_CASE(machine_mode_failure_exit_code_and_clean_stdout) {
     BOOST_TEST(out.out.find("wrongpass") == std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(machine_session_runs_a_batch_on_one_connection) {
+    const std::string token = testbed::unique_token("msession");
+    const std::string opts = options({"smtp://127.0.0.1:2525", "required"});
+    std::string script = std::string("OPEN") + '\x1F' + opts;
+    for (int i = 1; i <= 3; ++i)
+        script += std::string("\x17SEND\x1F") + simple_message(token + "-" + std::to_string(i), {kUser}) + '\x1F' + "body";
+    script += std::string("\x17" "CMD\x1F" "NOOP\x17" "CLOSE");
+    const std::string path = testbed::dir() + "/args-" + token;
+    std::ofstream(path, std::ios::binary) << script;
+    const auto out = testbed::run({kCli, "machine", "session", path});
+    BOOST_TEST(out.status == 0, out.err);
+    const auto results = mvsmtp::gci::split(out.out, '\x17');
+    BOOST_REQUIRE(results.size() == 6u);
+    BOOST_TEST(std::atoi(field(std::string(results[0]), R::HANDLE).c_str()) > 0);
+    for (int i = 1; i <= 3; ++i) BOOST_TEST(field(std::string(results[i]), R::STATUS) == "0", field(std::string(results[i]), R::MESSAGE));
+    BOOST_TEST(field(std::string(results[4]), R::REPLY_CODE) == "250");
+    BOOST_TEST(field(std::string(results[5]), R::REPLY_CODE) == "221");
+    for (int i = 1; i <= 3; ++i) BOOST_TEST(!testbed::wait_for_message(kUser, token + "-" + std::to_string(i)).empty());
+}
+
+BOOST_AUTO_TEST_CASE(machine_session_refuses_a_malformed_script_before_sending) {
+    const std::string path = testbed::dir() + "/args-badsession";
+    std::ofstream(path, std::ios::binary) << "OPEN\x1Fx\x17SEND\x1Fonly-one-argument";
+    const auto out = testbed::run({kCli, "machine", "session", path});
+    BOOST_TEST(out.status == 60);
+    BOOST_TEST(out.out.empty());
+}
+
 BOOST_AUTO_TEST_CASE(machine_mode_rejects_malformed_input) {
     const std::string path = testbed::dir() + "/args-bad";
     std::ofstream(path) << "only one part";
