@@ -1,6 +1,7 @@
 #!/usr/bin/python3
-"""Regenerates basic/SMTP.H from the C side's tables (gci/abi/layout.def and
-core/include/mvsmtp/error_codes.def). Run after adding a field or an error code:
+"""Regenerates basic/SMTP.H, and the layout tables in README.md, from the C side's tables
+(gci/abi/layout.def and core/include/mvsmtp/error_codes.def). Run after adding a field or
+an error code:
 
     python3 scripts/gen_smtp_h.py
 
@@ -42,7 +43,49 @@ def equate(name, value, comment):
     return ("EQU %s TO %s" % (name, value)).ljust(32) + "; * " + comment
 
 
+def read_fields():
+    with open(os.path.join(ROOT, "gci/abi/layout.def"), encoding="utf-8") as f:
+        for line in f:
+            m = FIELD.match(line)
+            if m:
+                group, prefix, name, number, meaning = m.groups()
+                yield group, prefix + name.replace("_", "."), number, meaning.replace('\\"', '"')
+
+
+def read_errors():
+    with open(os.path.join(ROOT, "core/include/mvsmtp/error_codes.def"), encoding="utf-8") as f:
+        for line in f:
+            m = ERROR.match(line)
+            if m:
+                yield m.group(2), "E." + m.group(3), m.group(4)
+
+
+def readme_tables():
+    out, last = [], None
+    titles = {"Message": "MESSAGE", "Options": "OPTIONS", "Result": "RESULT", "Status": "RESULT<R.STATUS> values"}
+    for group, name, number, meaning in read_fields():
+        if group != last:
+            out += ["" if last else None, "#### " + titles[group], "", "| EQUATE | # | meaning |", "|---|---|---|"]
+            last = group
+        out.append("| `%s` | %s | %s |" % (name, number, meaning.replace("|", "\\|")))
+    out += ["", "#### Error codes (`E.` EQUATEs, RESULT<R.ERROR>, CLI exit status)", "",
+            "| code | EQUATE | meaning |", "|---|---|---|"]
+    out += ["| %s | `%s` | %s |" % e for e in read_errors()]
+    return "\n".join(line for line in out if line is not None)
+
+
+def update_readme():
+    path = os.path.join(ROOT, "README.md")
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    begin, end = "<!-- tables:begin -->", "<!-- tables:end -->"
+    a, b = text.index(begin) + len(begin), text.index(end)
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text[:a] + "\n" + readme_tables() + "\n" + text[b:])
+
+
 def main():
+    update_readme()
     out = [HEADER]
     last = None
     with open(os.path.join(ROOT, "gci/abi/layout.def"), encoding="utf-8") as f:
