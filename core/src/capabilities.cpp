@@ -5,13 +5,10 @@
 #include <cctype>
 #include <sstream>
 
+#include "mvsmtp/text.hpp"
+
 namespace mvsmtp {
 namespace {
-
-std::string upper(std::string s) {
-    for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    return s;
-}
 
 std::vector<std::string> words(const std::string& line) {
     std::istringstream in(line);
@@ -22,7 +19,7 @@ std::vector<std::string> words(const std::string& line) {
 
 void add_mechanisms(Capabilities& caps, const std::vector<std::string>& ws, std::size_t from) {
     for (std::size_t i = from; i < ws.size(); ++i) {
-        std::string m = upper(ws[i]);
+        std::string m = ascii_upper(ws[i]);
         if (std::find(caps.auth_mechanisms.begin(), caps.auth_mechanisms.end(), m) ==
             caps.auth_mechanisms.end())
             caps.auth_mechanisms.push_back(m);
@@ -31,10 +28,10 @@ void add_mechanisms(Capabilities& caps, const std::vector<std::string>& ws, std:
 
 }  // namespace
 
-bool Capabilities::has(const std::string& keyword) const { return keywords.count(upper(keyword)) > 0; }
+bool Capabilities::has(const std::string& keyword) const { return keywords.count(ascii_upper(keyword)) > 0; }
 
 bool Capabilities::offers_auth(const std::string& mechanism) const {
-    const std::string m = upper(mechanism);
+    const std::string m = ascii_upper(mechanism);
     return std::find(auth_mechanisms.begin(), auth_mechanisms.end(), m) != auth_mechanisms.end();
 }
 
@@ -55,7 +52,7 @@ Capabilities Capabilities::from_ehlo(const Reply& reply) {
         const auto ws = words(reply.lines[i]);
         if (ws.empty()) continue;
         caps.lines.push_back(reply.lines[i]);
-        std::string keyword = upper(ws.front());
+        std::string keyword = ascii_upper(ws.front());
         if (keyword.rfind("AUTH=", 0) == 0) {  // obsolete "AUTH=LOGIN PLAIN"
             std::vector<std::string> rest{keyword.substr(5)};
             rest.insert(rest.end(), ws.begin() + 1, ws.end());

@@ -13,14 +13,10 @@
 
 #include "mvsmtp/error.hpp"
 #include "platform.hpp"
+#include "mvsmtp/text.hpp"
 
 namespace mvsmtp {
 namespace {
-
-std::string lower(std::string s) {
-    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return s;
-}
 
 std::string trim(const std::string& s) {
     const auto b = s.find_first_not_of(" \t\r\n");
@@ -90,7 +86,7 @@ int parse_int(const std::string& key, const std::string& value, int lo, int hi) 
 }
 
 bool parse_bool(const std::string& key, const std::string& value) {
-    const std::string v = lower(value);
+    const std::string v = ascii_lower(value);
     if (v == "1" || v == "yes" || v == "true" || v == "on") return true;
     if (v == "0" || v == "no" || v == "false" || v == "off" || v.empty()) return false;
     throw Error(ErrorCode::BadOption, key + " must be 1 or 0 (got \"" + value + "\")");
@@ -135,7 +131,7 @@ void apply(Profile& p, const std::string& key, const std::string& value, Pending
             const std::size_t end = std::min(list.find(' ', pos), list.size());
             const std::string word = list.substr(pos, end - pos);
             pos = end + 1;
-            if (word.empty() || lower(word) == "auto") continue;
+            if (word.empty() || ascii_lower(word) == "auto") continue;
             const auto m = parse_mechanism(word);
             if (!m) throw Error(ErrorCode::BadOption, "unknown AUTH mechanism \"" + word + "\" (use PLAIN, LOGIN, CRAM-MD5 or XOAUTH2)");
             p.auth.push_back(*m);
@@ -161,7 +157,7 @@ void apply(Profile& p, const std::string& key, const std::string& value, Pending
     } else if (key == "pipelining") {
         if (!value.empty()) p.pipelining = parse_bool(key, value);
     } else if (key == "charset") {
-        const std::string c = lower(value);
+        const std::string c = ascii_lower(value);
         if (!c.empty() && c != "utf-8" && c != "utf8" && c != "cp1252" && c != "windows-1252" &&
             c != "latin1" && c != "iso-8859-1")
             throw Error(ErrorCode::BadOption, "charset must be utf-8, cp1252 or latin1 (got \"" + value + "\")");
@@ -182,7 +178,7 @@ const std::vector<std::string>& profile_keys() {
 ServerAddress parse_server(const std::string& raw) {
     ServerAddress out;
     std::string text = trim(raw);
-    const std::string l = lower(text);
+    const std::string l = ascii_lower(text);
     if (l.rfind("smtps://", 0) == 0) {
         out.implicit_tls = true;
         out.scheme_given = true;
@@ -239,7 +235,7 @@ Profile load_profile(const ProfileRequest& request) {
         if (!keys.empty()) {
             p.name = section;
             for (const auto& k : keys) {
-                const std::string key = lower(k);
+                const std::string key = ascii_lower(k);
                 const auto& known = profile_keys();
                 if (std::find(known.begin(), known.end(), key) == known.end())
                     throw Error(ErrorCode::ConfigInvalid, "unknown key \"" + k + "\" in profile [" + section +
@@ -257,7 +253,7 @@ Profile load_profile(const ProfileRequest& request) {
     }
 
     for (const auto& [k, v] : request.overrides) {
-        const std::string key = lower(k);
+        const std::string key = ascii_lower(k);
         const auto& known = profile_keys();
         if (std::find(known.begin(), known.end(), key) == known.end())
             throw Error(ErrorCode::BadOption, "unknown option \"" + k + "\"");

@@ -8,20 +8,16 @@
 #include "mvsmtp/address.hpp"
 #include "mvsmtp/error.hpp"
 #include "mvsmtp/mime.hpp"
+#include "mvsmtp/text.hpp"
 
 namespace mvsmtp {
 namespace {
-
-std::string upper(std::string s) {
-    for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    return s;
-}
 
 // "success, failure" → "SUCCESS,FAILURE"; validated per RFC 3461 §4.1.
 std::string normalised_notify(const std::string& notify) {
     std::string out;
     bool never = false;
-    std::stringstream in(upper(notify));
+    std::stringstream in(ascii_upper(notify));
     for (std::string word; std::getline(in, word, ',');) {
         const auto b = word.find_first_not_of(" \t");
         if (b == std::string::npos) continue;
@@ -55,7 +51,7 @@ std::string xtext(std::string_view text) {
 
 void validate_dsn(const DsnRequest& dsn) {
     if (!dsn.notify.empty()) normalised_notify(dsn.notify);
-    if (!dsn.ret.empty() && upper(dsn.ret) != "FULL" && upper(dsn.ret) != "HDRS")
+    if (!dsn.ret.empty() && ascii_upper(dsn.ret) != "FULL" && ascii_upper(dsn.ret) != "HDRS")
         throw Error(ErrorCode::BadArgument, "DSN RET must be FULL or HDRS (got \"" + dsn.ret + "\")");
     if (dsn.envid.size() > 100)
         throw Error(ErrorCode::BadArgument, "DSN ENVID is longer than 100 characters");
@@ -95,7 +91,7 @@ EnvelopePlan plan_envelope(const Message& message, const std::vector<std::string
         if (!caps.has("DSN")) {
             plan.notes.push_back("the server does not offer DSN: sent without delivery notifications");
         } else {
-            if (!message.dsn.ret.empty()) plan.mail_parameters.push_back("RET=" + upper(message.dsn.ret));
+            if (!message.dsn.ret.empty()) plan.mail_parameters.push_back("RET=" + ascii_upper(message.dsn.ret));
             if (!message.dsn.envid.empty()) plan.mail_parameters.push_back("ENVID=" + xtext(message.dsn.envid));
             const std::string notify = message.dsn.notify.empty() ? "" : normalised_notify(message.dsn.notify);
             for (std::size_t i = 0; i < recipients.size(); ++i) {

@@ -4,6 +4,7 @@
 #include <unordered_set>
 
 #include "mvsmtp/mime.hpp"
+#include "mvsmtp/text.hpp"
 
 namespace mvsmtp {
 namespace {
@@ -13,12 +14,6 @@ namespace {
 std::string base_name(const std::string& path) {
     const std::size_t slash = path.find_last_of("/\\");
     return slash == std::string::npos ? path : path.substr(slash + 1);
-}
-
-std::string lower_ascii(std::string s) {
-    for (char& c : s)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
-    return s;
 }
 
 }  // namespace
@@ -45,7 +40,7 @@ std::vector<std::string> Message::envelope_recipients() const {
     std::unordered_set<std::string> seen;  // lower-cased addresses
     for (const auto* list : {&to, &cc, &bcc}) {
         for (const Mailbox& m : *list) {
-            if (seen.insert(lower_ascii(m.address)).second) out.push_back(m.address);
+            if (seen.insert(ascii_lower(m.address)).second) out.push_back(m.address);
         }
     }
     return out;

@@ -130,6 +130,18 @@ bool valid_utf8(std::string_view s) {
     return true;
 }
 
+std::string ascii_upper(std::string s) {
+    for (char& c : s)
+        if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+    return s;
+}
+
+std::string ascii_lower(std::string s) {
+    for (char& c : s)
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    return s;
+}
+
 std::size_t find_line_break(std::string_view s, std::size_t from) {
     // Windows keep this linear for any input: an unbounded memchr for CR in LF-only text
     // (the usual BASIC body) would rescan the rest of the text for every line.

@@ -5,6 +5,7 @@
 
 #include "dynarray.hpp"
 #include "layout.hpp"
+#include "mvsmtp/text.hpp"
 #include "mvsmtp/address.hpp"
 #include "mvsmtp/encoding.hpp"
 #include "mvsmtp/envelope.hpp"
@@ -16,11 +17,6 @@ namespace {
 namespace M = field::Message;
 namespace O = field::Options;
 namespace R = field::Result;
-
-std::string upper(std::string s) {
-    for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    return s;
-}
 
 std::string trimmed(std::string s) {
     const auto b = s.find_first_not_of(" \t");
@@ -45,7 +41,7 @@ std::vector<Mailbox> mailboxes(std::string_view message, int attr, InputCharset 
 std::string value_at(const std::vector<std::string>& v, std::size_t i) { return i < v.size() ? v[i] : std::string(); }
 
 Priority priority_of(const std::string& raw) {
-    const std::string p = upper(trimmed(raw));
+    const std::string p = ascii_upper(trimmed(raw));
     if (p.empty()) return Priority::None;
     if (p == "1" || p == "2" || p == "HIGH" || p == "URGENT") return Priority::High;
     if (p == "3" || p == "NORMAL") return Priority::Normal;
@@ -114,7 +110,7 @@ Message decode_message(std::string_view message, std::string_view body, InputCha
 
     // BODY and HTML: every mark is a line break, so captured report output works as is.
     const std::string body_text = to_utf8(marks_to(body, "\n"), cs);
-    const std::string body_type = upper(trimmed(extract(message, M::BODY_TYPE)));
+    const std::string body_type = ascii_upper(trimmed(extract(message, M::BODY_TYPE)));
     if (body_type == "HTML") m.html = body_text;
     else if (body_type.empty() || body_type == "TEXT") m.text = body_text;
     else throw Error(ErrorCode::BadArgument, "MESSAGE<M.BODY.TYPE> must be TEXT or HTML (got \"" + body_type + "\")");
@@ -142,7 +138,7 @@ Message decode_message(std::string_view message, std::string_view body, InputCha
         const std::string name = to_utf8(trimmed(value_at(dnames, i)), cs);
         if (name.empty())
             throw Error(ErrorCode::BadArgument, "MESSAGE<M.DATA.NAME," + std::to_string(i + 1) + "> is empty: every in-memory attachment needs a file name");
-        const std::string enc = upper(trimmed(value_at(encodings, i)));
+        const std::string enc = ascii_upper(trimmed(value_at(encodings, i)));
         std::string data;
         if (enc == "BASE64") {
             try {

@@ -37,11 +37,11 @@ inline std::string password_file(const std::string& password = "testpass") {
 }
 
 struct Server {
-    std::string url;            // smtp://127.0.0.1:2525
-    std::string tls;            // required / implicit / off ...
+    std::string url = {};       // smtp://127.0.0.1:2525
+    std::string tls = {};       // required / implicit / off ...
     std::string user = kUser;
     std::string password = "testpass";
-    std::string auth;           // "" = strongest offered
+    std::string auth = {};      // "" = strongest offered
     bool trust_test_ca = true;
 };
 
@@ -70,5 +70,16 @@ inline std::string simple_message(const std::string& token, const std::vector<st
 }
 
 inline std::string field(const std::string& result, int attr, int value = 0) { return extract(result, attr, value); }
+
+// A copy of a dynamic array with attribute `attr` replaced (BASIC: ARRAY<attr> = value).
+inline std::string with_field(const std::string& array, int attr, const std::string& value) {
+    const auto parts = mvsmtp::gci::split(array, '\x1E');
+    std::vector<std::string> attrs(parts.begin(), parts.end());
+    if (attrs.size() < static_cast<std::size_t>(attr)) attrs.resize(attr);
+    attrs[attr - 1] = value;
+    std::string out;
+    for (std::size_t i = 0; i < attrs.size(); ++i) out += (i ? "\x1E" : "") + attrs[i];
+    return out;
+}
 
 }  // namespace sendmail_test

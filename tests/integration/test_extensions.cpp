@@ -11,17 +11,6 @@ using testsupport::FakeServer;
 
 namespace {
 
-std::string with(const std::string& options, int attr, const std::string& value) {
-    DynArrayBuilder b;
-    auto attrs = mvsmtp::gci::split(options, '\x1E');
-    std::vector<std::string> copy(attrs.begin(), attrs.end());
-    if (copy.size() < static_cast<std::size_t>(attr)) copy.resize(attr);
-    copy[attr - 1] = value;
-    std::string out;
-    for (std::size_t i = 0; i < copy.size(); ++i) out += (i ? "\x1E" : "") + copy[i];
-    return out;
-}
-
 std::string message_with(const std::string& token, const std::string& from, const std::vector<std::string>& to,
                          int attr = 0, const std::string& value = "") {
     DynArrayBuilder m;
@@ -29,7 +18,7 @@ std::string message_with(const std::string& token, const std::string& from, cons
     m.set(M::TO, to);
     m.set(M::SUBJECT, "ext " + token);
     std::string s = m.str();
-    return attr ? with(s, attr, value) : s;
+    return attr ? with_field(s, attr, value) : s;
 }
 
 }  // namespace
@@ -56,7 +45,7 @@ BOOST_AUTO_TEST_CASE(utf8_address_needs_smtputf8) {
 
 BOOST_AUTO_TEST_CASE(utf8_address_delivered_by_postfix) {
     const std::string token = testbed::unique_token("eai");
-    std::string opts = with(options({"smtp://127.0.0.1:2525", "required"}), O::TRANSCRIPT, "RESULT");
+    std::string opts = with_field(options({"smtp://127.0.0.1:2525", "required"}), O::TRANSCRIPT, "RESULT");
     const std::string r = mvsmtp_library().sendmail(
         message_with(token, "Zoë <testuser@example.test>", {"δοκιμή@example.test"}), "Γειά σου", opts);
     BOOST_TEST_REQUIRE(field(r, R::STATUS) == "0", field(r, R::MESSAGE));
@@ -72,9 +61,9 @@ BOOST_AUTO_TEST_CASE(dsn_success_notification_comes_back) {
     const std::string token = testbed::unique_token("dsn");
     const std::string envid = "ENV-" + token;
     std::string msg = message_with(token, "testuser@example.test", {"alice@example.test"}, M::DSN_NOTIFY, "SUCCESS");
-    msg = with(msg, M::DSN_RET, "HDRS");
-    msg = with(msg, M::DSN_ENVID, envid);
-    const std::string r = mvsmtp_library().sendmail(msg, "with DSN", with(options({"smtp://127.0.0.1:2525", "required"}), O::TRANSCRIPT, "RESULT"));
+    msg = with_field(msg, M::DSN_RET, "HDRS");
+    msg = with_field(msg, M::DSN_ENVID, envid);
+    const std::string r = mvsmtp_library().sendmail(msg, "with DSN", with_field(options({"smtp://127.0.0.1:2525", "required"}), O::TRANSCRIPT, "RESULT"));
     BOOST_TEST_REQUIRE(field(r, R::STATUS) == "0", field(r, R::MESSAGE));
     std::string log;
     for (const auto& l : mvsmtp::gci::values(r, R::TRANSCRIPT)) log += l + "\n";
@@ -91,7 +80,7 @@ BOOST_AUTO_TEST_CASE(eightbitmime_used_when_offered_never_in_the_outbox) {
     const std::string body = "Grüße aus Köln — 日本語のテキスト";
     Server capture{"smtp://127.0.0.1:8025", "required", kUser, "testpass", "LOGIN"};
     const std::string r = mvsmtp_library().sendmail(message_with(token, "a@example.test", {"capture@example.test"}), body,
-                                                    with(options(capture), O::TRANSCRIPT, "RESULT"));
+                                                    with_field(options(capture), O::TRANSCRIPT, "RESULT"));
     BOOST_TEST_REQUIRE(field(r, R::STATUS) == "0", field(r, R::MESSAGE));
     std::string log;
     for (const auto& l : mvsmtp::gci::values(r, R::TRANSCRIPT)) log += l + "\n";

@@ -17,16 +17,6 @@ std::string separate_message(const std::string& token, const std::vector<std::st
     return m.str();
 }
 
-std::string with_transcript(std::string options) {
-    auto parts = mvsmtp::gci::split(options, '\x1E');
-    std::vector<std::string> attrs(parts.begin(), parts.end());
-    if (attrs.size() < static_cast<std::size_t>(O::TRANSCRIPT)) attrs.resize(O::TRANSCRIPT);
-    attrs[O::TRANSCRIPT - 1] = "RESULT";
-    std::string out;
-    for (std::size_t i = 0; i < attrs.size(); ++i) out += (i ? "\x1E" : "") + attrs[i];
-    return out;
-}
-
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(test_separate_copies)
@@ -36,7 +26,7 @@ BOOST_AUTO_TEST_CASE(each_recipient_gets_an_own_copy_with_an_own_result) {
     const std::vector<std::string> to = {"testuser@example.test", "alice@example.test", "reject@example.test",
                                          "Bob <bob@example.test>"};
     const std::string r = mvsmtp_library().sendmail(separate_message(token, to), "Your statement",
-                                                    with_transcript(options({"smtp://127.0.0.1:2525", "required"})));
+                                                    with_field(options({"smtp://127.0.0.1:2525", "required"}), O::TRANSCRIPT, "RESULT"));
     BOOST_TEST(field(r, R::STATUS) == "1", field(r, R::MESSAGE));  // partial: one copy refused
     BOOST_TEST(field(r, R::ERROR) == "32");
     const char* expected[] = {"0", "0", "32", "0"};

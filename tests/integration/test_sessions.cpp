@@ -3,11 +3,9 @@
 // transcripts without secrets, handle errors, and the reconnect path.
 #include <boost/test/unit_test.hpp>
 
-#include <Poco/Base64Encoder.h>
-
-#include <sstream>
 #include <thread>
 
+#include "mvsmtp/encoding.hpp"
 #include "session_fixture.hpp"
 #include "support/fake_server.hpp"
 #include "support/sink_server.hpp"
@@ -18,32 +16,7 @@ using testsupport::SinkServer;
 
 namespace {
 
-std::string with(std::string options, int attr, const std::string& value) {
-    DynArrayBuilder extra;
-    extra.set(attr, value);
-    // Merge: replace attribute `attr` of options.
-    std::vector<std::string> attrs;
-    std::string cur;
-    for (char c : options + '\x1E') {
-        if (c == '\x1E') { attrs.push_back(cur); cur.clear(); } else cur += c;
-    }
-    if (attrs.size() < static_cast<std::size_t>(attr)) attrs.resize(attr);
-    attrs[attr - 1] = value;
-    std::string out;
-    for (std::size_t i = 0; i < attrs.size(); ++i) out += (i ? "\x1E" : "") + attrs[i];
-    return out;
-}
-
-std::string plain_options(const std::string& url) { return with(with(options({url, "off", ""}), O::HELO, "client.example.test"), O::TIMEOUT, "5"); }
-
-std::string b64(const std::string& raw) {
-    std::ostringstream out;
-    Poco::Base64Encoder enc(out);
-    enc.rdbuf()->setLineLength(0);
-    enc << raw;
-    enc.close();
-    return out.str();
-}
+std::string plain_options(const std::string& url) { return with_field(with_field(options({url, "off", ""}), O::HELO, "client.example.test"), O::TIMEOUT, "5"); }
 
 std::vector<std::string> transcript(const std::string& result) {
     std::vector<std::string> out;
@@ -63,7 +36,7 @@ BOOST_AUTO_TEST_SUITE(test_sessions)
 
 BOOST_AUTO_TEST_CASE(many_messages_on_one_handle) {
     const std::string token = testbed::unique_token("batch");
-    const std::string opened = sessions().open(with(options({"smtp://127.0.0.1:2525", "required"}), O::TRANSCRIPT, "RESULT"));
+    const std::string opened = sessions().open(with_field(options({"smtp://127.0.0.1:2525", "required"}), O::TRANSCRIPT, "RESULT"));
     BOOST_TEST_REQUIRE(field(opened, R::STATUS) == "0", field(opened, R::MESSAGE));
     const int h = AbiSessions::handle_of(opened);
     BOOST_TEST(h > 0);
@@ -97,7 +70,7 @@ BOOST_AUTO_TEST_CASE(pipelined_replies_are_attributed_to_the_right_recipient) {
     const std::vector<std::string> rcpts = {"alice@example.test", "reject@example.test", "tempfail@example.test",
                                             "bob@example.test"};
     for (const char* pipelining : {"1", "0"}) {
-        const std::string opened = sessions().open(with(options({"smtp://127.0.0.1:2525", "required"}), O::PIPELINING, pipelining));
+        const std::string opened = sessions().open(with_field(options({"smtp://127.0.0.1:2525", "required"}), O::PIPELINING, pipelining));
         const int h = AbiSessions::handle_of(opened);
         BOOST_REQUIRE(h > 0);
         const std::string r = sessions().send(h, simple_message(testbed::unique_token("attr"), rcpts), "x");
@@ -122,8 +95,8 @@ BOOST_AUTO_TEST_CASE(unknown_handles_are_refused) {
 BOOST_AUTO_TEST_CASE(operator_command_flow_with_data) {
     const std::string token = testbed::unique_token("cmd");
     const std::string log_file = testbed::dir() + "/transcript-" + token + ".log";
-    std::string opts = with(options({"smtp://127.0.0.1:2525", "required", "", ""}), O::MANUAL, "1");
-    opts = with(opts, O::TRANSCRIPT, log_file);
+    std::string opts = with_field(options({"smtp://127.0.0.1:2525", "required", "", ""}), O::MANUAL, "1");
+    opts = with_field(opts, O::TRANSCRIPT, log_file);
     const std::string opened = sessions().open(opts);
     BOOST_TEST_REQUIRE(field(opened, R::STATUS) == "0", field(opened, R::MESSAGE));
     BOOST_TEST(field(opened, R::REPLY_CODE) == "220");
@@ -136,7 +109,7 @@ BOOST_AUTO_TEST_CASE(operator_command_flow_with_data) {
     BOOST_TEST(field(tls, R::REPLY_CODE) == "220");
     BOOST_TEST(mvsmtp::gci::extract(tls, R::TLS, 1).rfind("TLSv1.", 0) == 0u);
     BOOST_TEST(code("EHLO client.example.test") == "250");
-    BOOST_TEST(code("AUTH PLAIN " + b64(std::string("\0testuser@example.test\0testpass", 31))) == "235");
+    BOOST_TEST(code("AUTH PLAIN " + mvsmtp::base64_encode(std::string("\0testuser@example.test\0testpass", 31))) == "235");
     BOOST_TEST(code("MAIL FROM:<testuser@example.test>") == "250");
     BOOST_TEST(code("RCPT TO:<testuser@example.test>") == "250");
     BOOST_TEST(code("DATA") == "354");
@@ -209,8 +182,8 @@ BOOST_AUTO_TEST_CASE(idle_connection_closed_by_server_reconnects_transparently) 
     const FakeServer::Script second = {"220 two", "250 two", "250 ok", "250 ok", "354 go", "250 2.0.0 queued", "221 bye"};
     FakeServer server(FakeServer::Connections{{first, second}});
     std::string opts = plain_options("smtp://127.0.0.1:" + std::to_string(server.port()));
-    opts = with(opts, O::PIPELINING, "0");
-    const int h = AbiSessions::handle_of(sessions().open(with(opts, O::KEEPALIVE, "0")));
+    opts = with_field(opts, O::PIPELINING, "0");
+    const int h = AbiSessions::handle_of(sessions().open(with_field(opts, O::KEEPALIVE, "0")));
     BOOST_REQUIRE(h > 0);
     const std::string r = sessions().send(h, simple_message("reconnect", {"a@example.test"}), "x");
     BOOST_TEST(field(r, R::STATUS) == "0", field(r, R::MESSAGE));
@@ -222,9 +195,9 @@ BOOST_AUTO_TEST_CASE(keepalive_noop_detects_a_dead_connection) {
     const FakeServer::Script first = {"220 one", "250 one", "<close>"};  // dies at the NOOP
     const FakeServer::Script second = {"220 two", "250 two", "250 ok", "250 ok", "354 go", "250 queued", "221 bye"};
     FakeServer server(FakeServer::Connections{{first, second}});
-    std::string opts = with(plain_options("smtp://127.0.0.1:" + std::to_string(server.port())), O::KEEPALIVE, "1");
-    opts = with(opts, O::TRANSCRIPT, "RESULT");
-    const int h = AbiSessions::handle_of(sessions().open(with(opts, O::PIPELINING, "0")));
+    std::string opts = with_field(plain_options("smtp://127.0.0.1:" + std::to_string(server.port())), O::KEEPALIVE, "1");
+    opts = with_field(opts, O::TRANSCRIPT, "RESULT");
+    const int h = AbiSessions::handle_of(sessions().open(with_field(opts, O::PIPELINING, "0")));
     BOOST_REQUIRE(h > 0);
     std::this_thread::sleep_for(std::chrono::milliseconds(1200));
     const std::string r = sessions().send(h, simple_message("keepalive", {"a@example.test"}), "x");
@@ -239,9 +212,9 @@ BOOST_AUTO_TEST_CASE(broken_mid_data_is_not_retried) {
     const FakeServer::Script first = {"220 one", "250 one", "250 ok", "250 ok", "354 go", "<silent>"};
     const FakeServer::Script second = {"220 two", "250 two", "250 ok", "250 ok", "354 go", "250 queued", "221 bye"};
     FakeServer server(FakeServer::Connections{{first, second}});
-    std::string opts = with(plain_options("smtp://127.0.0.1:" + std::to_string(server.port())), O::PIPELINING, "0");
-    opts = with(opts, O::TIMEOUT, "1");
-    const int h = AbiSessions::handle_of(sessions().open(with(opts, O::KEEPALIVE, "0")));
+    std::string opts = with_field(plain_options("smtp://127.0.0.1:" + std::to_string(server.port())), O::PIPELINING, "0");
+    opts = with_field(opts, O::TIMEOUT, "1");
+    const int h = AbiSessions::handle_of(sessions().open(with_field(opts, O::KEEPALIVE, "0")));
     BOOST_REQUIRE(h > 0);
     const std::string r = sessions().send(h, simple_message("nodup", {"a@example.test"}), "x");
     BOOST_TEST(field(r, R::STATUS) == "3");

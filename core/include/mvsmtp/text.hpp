@@ -35,6 +35,10 @@ std::string to_utf8(std::string_view input, InputCharset cs = InputCharset::Utf8
 // not a byte loop: every body passes through here twice per message.
 std::size_t find_line_break(std::string_view s, std::size_t from);
 
+// ASCII case mapping (protocol keywords, option values); other bytes are left alone.
+std::string ascii_upper(std::string s);
+std::string ascii_lower(std::string s);
+
 // True when every byte is < 0x80.
 bool is_ascii(std::string_view s);
 
