@@ -12,7 +12,11 @@
 //       A missing CLOSE is done at the end (its RESULT is not printed).
 //
 // Arguments are dynamic arrays with ASCII 30/29/28 marks, read from ARGFILE or stdin; the
-// output is RESULTs on stdout and nothing else. Exit status: the first non-zero RESULT
+// output is RESULTs on stdout and nothing else. With --hex (mvsmtp machine --hex sendmail
+// ...) both the input and the output are hexadecimal text, two digits per byte, as BASIC's
+// OCONV(x, 'MX') writes and ICONV(x, 'MX') reads it: UniData and jBASE OSWRITE turn byte
+// 0x80 into 0x00 and captured output may not carry control characters, so the BASIC
+// wrappers use this 7-bit form. Whitespace and line breaks in hex input are ignored. Exit status: the first non-zero RESULT
 // error code (0 when every request succeeded). No user data is ever taken from the command
 // line, so nothing can be injected through a shell.
 #include <cctype>
@@ -39,6 +43,41 @@ std::string read_input(const std::vector<std::string>& args) {
     return std::string(std::istreambuf_iterator<char>(std::cin), {});
 }
 
+std::string from_hex(const std::string& text) {
+    auto digit = [](char c) -> int {
+        if (c >= '0' && c <= '9') return c - '0';
+        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+        return -1;
+    };
+    std::string out;
+    int high = -1;
+    for (char c : text) {
+        if (c == ' ' || c == '\t' || c == '\r' || c == '\n') continue;
+        const int d = digit(c);
+        if (d < 0) throw UsageError("--hex input holds a character that is not a hexadecimal digit");
+        if (high < 0) {
+            high = d;
+        } else {
+            out += static_cast<char>(high * 16 + d);
+            high = -1;
+        }
+    }
+    if (high >= 0) throw UsageError("--hex input has an odd number of digits");
+    return out;
+}
+
+std::string to_hex(const std::string& bytes) {
+    static const char digits[] = "0123456789ABCDEF";
+    std::string out;
+    out.reserve(bytes.size() * 2);
+    for (unsigned char b : bytes) {
+        out += digits[b >> 4];
+        out += digits[b & 15];
+    }
+    return out;
+}
+
 std::vector<std::string> parts_of(std::string_view text, char separator) {
     std::vector<std::string> out;
     for (auto p : gci::split(text, separator)) out.emplace_back(p);
@@ -50,13 +89,20 @@ std::string upper(std::string s) {
     return s;
 }
 
-int run_sendmail(const std::string& input) {
+// Where results go: as they are, or as hex (--hex).
+struct Output {
+    bool hex = false;
+    void put(const std::string& bytes) const { std::cout << (hex ? to_hex(bytes) : bytes); }
+};
+
+int run_sendmail(const std::string& input, const Output& out) {
     const auto parts = parts_of(input, kArgumentSeparator);
     if (parts.size() != 3)
         throw UsageError("machine sendmail expects MESSAGE, BODY and OPTIONS separated by ASCII 31 (got " +
                          std::to_string(parts.size()) + " parts)");
     const std::string result = call_sendmail(parts[0], parts[1], parts[2]);
-    std::cout << result << std::flush;
+    out.put(result);
+    std::cout << std::flush;
     return exit_status(result);
 }
 
@@ -90,7 +136,7 @@ std::string run_request(const std::vector<std::string>& req, int& handle) {
     }
 }
 
-int run_session(const std::string& input) {
+int run_session(const std::string& input, const Output& out) {
     std::vector<std::vector<std::string>> requests;
     for (const auto& r : parts_of(input, kRequestSeparator))
         if (!r.empty()) requests.push_back(parts_of(r, kArgumentSeparator));
@@ -99,8 +145,8 @@ int run_session(const std::string& input) {
     int handle = 0, status = 0;
     for (std::size_t i = 0; i < requests.size(); ++i) {
         const std::string result = run_request(requests[i], handle);
-        if (i) std::cout << kRequestSeparator;
-        std::cout << result;
+        if (i) out.put(std::string(1, kRequestSeparator));
+        out.put(result);
         if (!status) status = exit_status(result);
     }
     std::cout << std::flush;
@@ -110,11 +156,18 @@ int run_session(const std::string& input) {
 
 }  // namespace
 
-int run_machine(const std::vector<std::string>& args) {
+int run_machine(const std::vector<std::string>& all_args) {
+    std::vector<std::string> args = all_args;
+    Output out;
+    if (!args.empty() && args[0] == "--hex") {
+        out.hex = true;
+        args.erase(args.begin());
+    }
     if (args.empty() || (args[0] != "sendmail" && args[0] != "session"))
-        throw UsageError("usage: mvsmtp machine sendmail|session [ARGFILE]");
-    const std::string input = read_input(args);
-    return args[0] == "sendmail" ? run_sendmail(input) : run_session(input);
+        throw UsageError("usage: mvsmtp machine [--hex] sendmail|session [ARGFILE]");
+    std::string input = read_input(args);
+    if (out.hex) input = from_hex(input);
+    return args[0] == "sendmail" ? run_sendmail(input, out) : run_session(input, out);
 }
 
 }  // namespace mvsmtp::cli

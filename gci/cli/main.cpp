@@ -31,6 +31,8 @@ Usage:
   mvsmtp machine sendmail [ARGFILE]   BASIC's SENDMAIL out of process: reads MESSAGE, BODY
                                       and OPTIONS separated by ASCII 31 from ARGFILE (or
                                       stdin), writes RESULT to stdout
+  mvsmtp machine --hex ...            the same with input and output in hexadecimal (7-bit
+                                      safe; BASIC writes it with OCONV(x, 'MX'))
   mvsmtp machine session [ARGFILE]    SMTP.OPEN/SEND/CMD/CLOSE out of process: requests
                                       (OPEN, SEND, CMD, CLOSE and their arguments, separated
                                       by ASCII 31) separated by ASCII 23; one RESULT each

@@ -3,6 +3,7 @@
 // same ABI.
 #include <boost/test/unit_test.hpp>
 
+#include <cctype>
 #include <fstream>
 #include <regex>
 
@@ -40,6 +41,32 @@ BOOST_AUTO_TEST_CASE(machine_mode_equals_library_result) {
     BOOST_TEST(out.status == 32);  // RECIPIENT.REJECTED, the partial delivery's error
     BOOST_TEST(normalised(out.out) == normalised(in_process));
     BOOST_TEST(field(out.out, R::STATUS) == "1");
+}
+
+BOOST_AUTO_TEST_CASE(machine_mode_hex_is_7bit_both_ways_and_equals_library_result) {
+    // UniData/jBASE OSWRITE turn byte 0x80 into 0x00; the BASIC wrappers send hex instead.
+    const std::string token = testbed::unique_token("hex");
+    DynArrayBuilder m;
+    m.set(M::FROM, "Zoë Müller <sender@example.test>");  // UTF-8 with bytes >= 0x80
+    m.set(M::TO, "testuser@example.test");
+    m.set(M::SUBJECT, "Grüße " + token);
+    const std::string msg = m.str(), opts = options({"smtp://127.0.0.1:2525", "required"});
+    const std::string in_process = mvsmtp_library().sendmail(msg, "€ body", opts);
+    std::string hex;
+    static const char digits[] = "0123456789abcdef";
+    for (unsigned char b : msg + '\x1F' + "€ body" + '\x1F' + opts) { hex += digits[b >> 4]; hex += digits[b & 15]; }
+    const std::string path = testbed::dir() + "/args-" + token;
+    std::ofstream(path) << hex << "\n";
+    const auto out = testbed::run({kCli, "machine", "--hex", "sendmail", path});
+    BOOST_TEST(out.status == 0, out.err);
+    for (char c : out.out) BOOST_TEST(std::isxdigit(static_cast<unsigned char>(c)) != 0);
+    std::string result;
+    for (std::size_t i = 0; i + 1 < out.out.size(); i += 2) result += static_cast<char>(std::stoi(out.out.substr(i, 2), nullptr, 16));
+    BOOST_TEST(normalised(result) == normalised(in_process));
+    BOOST_TEST(field(result, R::STATUS) == "0");
+    const std::string delivered = testbed::wait_for_message(kUser, token);
+    BOOST_REQUIRE(!delivered.empty());
+    BOOST_TEST(testbed::inspect(delivered)->getValue<std::string>("subject") == "Grüße " + token);
 }
 
 BOOST_AUTO_TEST_CASE(machine_mode_failure_exit_code_and_clean_stdout) {
