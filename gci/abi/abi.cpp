@@ -5,11 +5,13 @@
 // kept for mvs_fetch: jBASE runs several BASIC threads in one process.
 #include "mvsmtp.h"
 
+#include <cstdio>
 #include <cstring>
 #include <new>
 #include <string>
 
 #include "dynarray.hpp"
+#include "marshal.hpp"
 #include "operations.hpp"
 #include "mvsmtp/error.hpp"
 #include "result_store.hpp"
@@ -60,6 +62,49 @@ MVSMTP_API int mvs_cmd(int handle, const char* command, char* reply, int capacit
 
 MVSMTP_API int mvs_close(int handle, char* result, int capacity) {
     return run(result, capacity, true, [&] { return mvsmtp::gci::close_session(handle); });
+}
+
+MVSMTP_API int mvs_shim_call(const char* op, int handle, const char* a1, const char* a2, const char* a3,
+                             char* out) {
+    try {
+        if (!op || !out) return kMisuse;
+        const char* empty = "";
+        a1 = a1 ? a1 : empty;
+        a2 = a2 ? a2 : empty;
+        a3 = a3 ? a3 : empty;
+        const std::string verb(op);
+        // The header leaves MVS_SHIM_CAPACITY - 10 bytes for the text and its NUL.
+        char* text = out + 10;
+        const int text_capacity = MVS_SHIM_CAPACITY - 10;
+        int total;
+        if (verb == "FETCH") {
+            if (handle < 0) return kMisuse;
+            const int rest = ResultStore::fetch(handle, text, text_capacity);
+            total = rest + handle;
+        } else if (verb == "SENDMAIL") {
+            total = mvs_sendmail(a1, a2, a3, text, text_capacity);
+        } else if (verb == "OPEN") {
+            total = mvs_open(a1, text, text_capacity);
+        } else if (verb == "SEND") {
+            total = mvs_send(handle, a1, a2, text, text_capacity);
+        } else if (verb == "CMD") {
+            total = mvs_cmd(handle, a1, text, text_capacity);
+        } else if (verb == "CLOSE") {
+            total = mvs_close(handle, text, text_capacity);
+        } else {
+            total = ResultStore::publish(mvsmtp::gci::encode_failure(ErrorCode::BadArgument,
+                                                                     "unknown operation " + verb.substr(0, 40)),
+                                         text, text_capacity);
+        }
+        if (total < 0) return total;
+        // The 10-digit header goes in front without a NUL of its own (the text starts at out+10).
+        char digits[16];
+        std::snprintf(digits, sizeof digits, "%010d", total);
+        std::memcpy(out, digits, 10);
+        return total;
+    } catch (...) {
+        return kMisuse;
+    }
 }
 
 MVSMTP_API int mvs_fetch(int offset, char* out, int capacity) {

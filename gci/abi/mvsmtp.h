@@ -64,6 +64,17 @@ MVSMTP_API int mvs_close(int handle, char* result, int capacity);
  * number of bytes from offset to the end (0 when nothing is left). */
 MVSMTP_API int mvs_fetch(int offset, char* out, int capacity);
 
+/* One entry point for engines whose C interface cannot be relied on to deliver a return
+ * value or an output length (UniVerse GCI, UniData CALLC, D3 %functions; see
+ * docs/platforms.md). `op` is SENDMAIL (a1 MESSAGE, a2 BODY, a3 OPTIONS), OPEN (a1
+ * OPTIONS), SEND (a1 MESSAGE, a2 BODY), CMD (a1 COMMAND), CLOSE, or FETCH (`handle` is then
+ * the offset into the last result). `out` must hold MVS_SHIM_CAPACITY bytes; it receives
+ * the total RESULT length as 10 decimal digits, then as much of the RESULT (from the start,
+ * or from the FETCH offset) as fits, NUL-terminated. Returns the total length too. */
+#define MVS_SHIM_CAPACITY 8000
+MVSMTP_API int mvs_shim_call(const char* op, int handle, const char* a1, const char* a2, const char* a3,
+                             char* out);
+
 /* The library version, e.g. "0.1.0". */
 MVSMTP_API int mvs_version(char* out, int capacity);
 

@@ -16,10 +16,12 @@
 // ...) both the input and the output are hexadecimal text, two digits per byte, as BASIC's
 // OCONV(x, 'MX') writes and ICONV(x, 'MX') reads it: UniData and jBASE OSWRITE turn byte
 // 0x80 into 0x00 and captured output may not carry control characters, so the BASIC
-// wrappers use this 7-bit form. Whitespace and line breaks in hex input are ignored. Exit status: the first non-zero RESULT
+// wrappers use this 7-bit form. Whitespace and line breaks in hex input are ignored.
+// With --remove the ARGFILE is deleted as soon as it has been read (it may hold a password). Exit status: the first non-zero RESULT
 // error code (0 when every request succeeded). No user data is ever taken from the command
 // line, so nothing can be injected through a shell.
 #include <cctype>
+#include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -159,13 +161,19 @@ int run_session(const std::string& input, const Output& out) {
 int run_machine(const std::vector<std::string>& all_args) {
     std::vector<std::string> args = all_args;
     Output out;
-    if (!args.empty() && args[0] == "--hex") {
-        out.hex = true;
+    bool remove_input = false;
+    while (!args.empty() && args[0].rfind("--", 0) == 0) {
+        if (args[0] == "--hex") out.hex = true;
+        else if (args[0] == "--remove") remove_input = true;
+        else throw UsageError("unknown option " + args[0] + " for machine (--hex, --remove)");
         args.erase(args.begin());
     }
     if (args.empty() || (args[0] != "sendmail" && args[0] != "session"))
-        throw UsageError("usage: mvsmtp machine [--hex] sendmail|session [ARGFILE]");
+        throw UsageError("usage: mvsmtp machine [--hex] [--remove] sendmail|session [ARGFILE]");
     std::string input = read_input(args);
+    // The request file may hold a password: the BASIC wrapper asks us to delete it as soon
+    // as it has been read, whatever happens next.
+    if (remove_input && args.size() > 1) std::remove(args[1].c_str());
     if (out.hex) input = from_hex(input);
     return args[0] == "sendmail" ? run_sendmail(input, out) : run_session(input, out);
 }

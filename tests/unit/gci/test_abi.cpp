@@ -143,6 +143,37 @@ BOOST_AUTO_TEST_CASE(bad_input_gives_failed_result_not_a_crash) {
     BOOST_TEST(extract(buf, R::ERROR) == "66");
 }
 
+BOOST_AUTO_TEST_CASE(shim_call_gives_length_header_and_chunks) {
+    // The UniVerse/UniData/D3 path: a fixed buffer, a 10-digit length, FETCH by offset.
+    Outbox box;
+    std::string out(MVS_SHIM_CAPACITY, ' ');
+    DynArrayBuilder m;  // a RESULT longer than one buffer: many recipients
+    m.set(M::FROM, "a@example.test");
+    std::vector<std::string> to;
+    for (int i = 0; i < 600; ++i) to.push_back("recipient" + std::to_string(i) + "@example.test");
+    m.set(M::TO, to);
+    const int total = mvs_shim_call("SENDMAIL", 0, m.str().c_str(), "body", box.options().c_str(), &out[0]);
+    BOOST_REQUIRE(total > MVS_SHIM_CAPACITY);
+    BOOST_TEST(std::stoi(out.substr(0, 10)) == total);
+    std::string assembled(out.c_str() + 10);
+    BOOST_TEST(static_cast<int>(assembled.size()) == MVS_SHIM_CAPACITY - 11);
+    while (static_cast<int>(assembled.size()) < total) {
+        std::string chunk(MVS_SHIM_CAPACITY, ' ');
+        const int t = mvs_shim_call("FETCH", static_cast<int>(assembled.size()), "", "", "", &chunk[0]);
+        BOOST_REQUIRE(t == total);
+        BOOST_REQUIRE(std::stoi(chunk.substr(0, 10)) == total);
+        const std::string part(chunk.c_str() + 10);
+        BOOST_REQUIRE(!part.empty());
+        assembled += part;
+    }
+    BOOST_TEST(static_cast<int>(assembled.size()) == total);
+    BOOST_TEST(extract(assembled, R::STATUS) == "2");
+    BOOST_TEST(extract(assembled, R::RCPT_ADDRESS, 600) == "recipient599@example.test");
+    BOOST_TEST(mvs_shim_call("NOPE", 0, "", "", "", &out[0]) > 0);
+    BOOST_TEST(extract(out.c_str() + 10, R::ERROR) == "60");
+    BOOST_TEST(mvs_shim_call(nullptr, 0, "", "", "", &out[0]) == -86);
+}
+
 BOOST_AUTO_TEST_CASE(version_and_error_text) {
     char buf[128];
     const int n = mvs_version(buf, sizeof buf);
