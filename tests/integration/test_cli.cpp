@@ -7,7 +7,7 @@
 #include <fstream>
 #include <regex>
 
-#include "sendmail_fixture.hpp"
+#include "session_fixture.hpp"
 
 using namespace sendmail_test;
 
@@ -99,6 +99,32 @@ BOOST_AUTO_TEST_CASE(machine_session_runs_a_batch_on_one_connection) {
     BOOST_TEST(field(std::string(results[4]), R::REPLY_CODE) == "250");
     BOOST_TEST(field(std::string(results[5]), R::REPLY_CODE) == "221");
     for (int i = 1; i <= 3; ++i) BOOST_TEST(!testbed::wait_for_message(kUser, token + "-" + std::to_string(i)).empty());
+}
+
+BOOST_AUTO_TEST_CASE(external_send_equals_in_process_send) {
+    // basic/MVSMTP.EXTERNAL runs OPEN, SEND, CLOSE in one hex session for each SMTP.SEND;
+    // its SEND RESULT must be the in-process SMTP.SEND RESULT (ids and queue ids aside).
+    const std::string token = testbed::unique_token("extsend");
+    const std::string opts = options({"smtp://127.0.0.1:2525", "required"});
+    const std::string msg = simple_message(token, {kUser, "reject@example.test", "alice@example.test"});
+    const int h = std::atoi(field(sendmail_test::sessions().open(opts), R::HANDLE).c_str());
+    BOOST_REQUIRE(h > 0);
+    const std::string in_process = sendmail_test::sessions().send(h, msg, "same body");
+    sendmail_test::sessions().close(h);
+    std::string script = std::string("OPEN\x1F") + opts + "\x17SEND\x1F" + msg + "\x1Fsame body\x17" "CLOSE";
+    std::string hex;
+    static const char digits[] = "0123456789ABCDEF";
+    for (unsigned char b : script) { hex += digits[b >> 4]; hex += digits[b & 15]; }
+    const std::string path = testbed::dir() + "/args-" + token;
+    std::ofstream(path) << hex;
+    const auto out = testbed::run({kCli, "machine", "--hex", "--remove", "session", path});
+    BOOST_TEST(!std::ifstream(path).good());  // --remove: the request file is gone
+    std::string all;
+    for (std::size_t i = 0; i + 1 < out.out.size(); i += 2) all += static_cast<char>(std::stoi(out.out.substr(i, 2), nullptr, 16));
+    const auto results = mvsmtp::gci::split(all, '\x17');
+    BOOST_REQUIRE(results.size() == 3u);
+    BOOST_TEST(normalised(std::string(results[1])) == normalised(in_process));
+    BOOST_TEST(field(in_process, R::STATUS) == "1");
 }
 
 BOOST_AUTO_TEST_CASE(machine_session_refuses_a_malformed_script_before_sending) {
