@@ -82,6 +82,34 @@ BOOST_AUTO_TEST_CASE(session_through_the_shim_with_a_long_result) {
     BOOST_TEST(field(chunked("CLOSE", h, "", "", ""), R::ERROR) == "67");
 }
 
+BOOST_AUTO_TEST_CASE(version_and_error_text_with_small_buffers) {
+    void* h = dlopen(MVSMTP_LIBRARY_PATH, RTLD_NOW | RTLD_LOCAL);
+    BOOST_REQUIRE(h);
+    auto version = reinterpret_cast<int (*)(char*, int)>(dlsym(h, "mvs_version"));
+    auto error_text = reinterpret_cast<int (*)(int, char*, int)>(dlsym(h, "mvs_error_text"));
+    auto fetch = reinterpret_cast<int (*)(int, char*, int)>(dlsym(h, "mvs_fetch"));
+    BOOST_REQUIRE(version && error_text && fetch);
+    char small[4];
+    const int n = version(small, sizeof small);  // "0.1.0" does not fit: truncated, full length
+    BOOST_TEST(n > 3);
+    BOOST_TEST(std::string(small).size() == 3u);
+    char rest[64];
+    BOOST_TEST(fetch(3, rest, sizeof rest) == n - 3);
+    std::string expected = testbed::read_file(testbed::source_dir() + "/install/VERSION");
+    while (!expected.empty() && (expected.back() == '\n' || expected.back() == '\r')) expected.pop_back();
+    BOOST_TEST(std::string(small) + rest == expected);
+    char text[16];
+    const int t = error_text(35, text, sizeof text);
+    BOOST_TEST(t > 15);
+    std::string whole(text);
+    while (static_cast<int>(whole.size()) < t) {
+        fetch(static_cast<int>(whole.size()), text, sizeof text);
+        whole += text;
+    }
+    BOOST_TEST(whole.rfind("AUTH.FAILED\x1E", 0) == 0u);
+    BOOST_TEST(error_text(35, nullptr, -1) == -86);
+}
+
 BOOST_AUTO_TEST_CASE(unbounded_engines_pass_megabytes) {
     // jBASE VARs and the external mode have no per-call size limit: a 2 MB report as BODY,
     // with every line break an attribute mark as captured output has it, read back through a
