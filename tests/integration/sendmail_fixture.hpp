@@ -5,6 +5,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -28,12 +29,16 @@ inline const testsupport::AbiLibrary& mvsmtp_library() {
     return lib;
 }
 
-// A password file the library will accept (mode 0600), created once per process.
+// A password file the library will accept (mode 0600). Files are numbered, never named after
+// their content: paths appear in error messages, and a password must not.
 inline std::string password_file(const std::string& password = "testpass") {
-    const std::string path = testbed::dir() + "/pw-" + std::to_string(getpid()) + "-" + password;
+    static std::map<std::string, std::string> made;
+    auto it = made.find(password);
+    if (it != made.end()) return it->second;
+    const std::string path = testbed::dir() + "/pw-" + std::to_string(getpid()) + "-" + std::to_string(made.size());
     std::ofstream(path) << password << "\n";
     chmod(path.c_str(), 0600);
-    return path;
+    return made[password] = path;
 }
 
 struct Server {
