@@ -62,6 +62,21 @@ mv_parse_args() {
   LIST=$SHARE/installed-$PLATFORM.txt
 }
 
+# Defaults for engines whose program file is an OS directory (UniVerse, UniData, jBASE):
+# items are plain files in it and BASIC compiles them by name. D3 overrides all four.
+plat_items_dir() { printf '%s' "$ACCOUNT/$PROGFILE"; }
+plat_progfile_exists() { [ -d "$ACCOUNT/$PROGFILE" ]; }
+plat_load_items() { :; }   # the items were copied straight into the directory
+plat_compile() { step_tcl "BASIC $PROGFILE $1"; }
+
+# The subroutine and verb names this installation catalogues, space-separated (for the
+# "other accounts" notes).
+mv_catalogued_names() {
+  local i names=""
+  for i in $(mv_items subroutine verb); do names+=" ${ITEM_NAME[$i]}"; done
+  printf '%s' "$names"
+}
+
 mv_load_platform() {
   # shellcheck source=/dev/null
   . "$SRC/install/lib/$PLATFORM.sh"

@@ -73,7 +73,7 @@ plat_relink() {
 }
 
 plat_after() {
-  local i names=""
-  for i in $(mv_items subroutine verb); do names+=" ${ITEM_NAME[$i]}"; done
+  local names
+  names=$(mv_catalogued_names)
   note "other accounts: in each account that uses mvsmtp, catalog the same names from this file: catalog $D3ACCT,$PROGFILE,$names (file reference syntax UNVERIFIED)"
 }

@@ -36,9 +36,6 @@ plat_prepare() {
   step_shell "mkdir -p $JLIB $JBIN" "SHELL rm -rf $PREFIX/jbase"
 }
 
-plat_items_dir() { printf '%s' "$ACCOUNT/$PROGFILE"; }
-plat_progfile_exists() { [ -d "$ACCOUNT/$PROGFILE" ]; }
-plat_load_items() { :; }
 
 plat_create_progfile() {
   # TYPE=UD: a directory file; BASIC writes each object beside its source as $NAME.
@@ -46,7 +43,6 @@ plat_create_progfile() {
   note "program file $PROGFILE is the directory $ACCOUNT/$PROGFILE (TYPE=UD UNVERIFIED)"
 }
 
-plat_compile() { step_tcl "BASIC $PROGFILE $1"; }
 plat_catalog() { step_tcl "CATALOG $PROGFILE $1" "TCL DECATALOG $PROGFILE $1"; }
 
 # DEFC functions live in the glue library; CATALOG links the subroutines against it

@@ -16,9 +16,6 @@ plat_tcl() { printf '%s\n' "$1" | (cd "$ACCOUNT" && UDTHOME=$ENGINE UDTBIN=$ENGI
 
 plat_engine_binary() { printf '%s' "$ENGINE/bin/udt"; }   # what a native relink replaces
 plat_prepare() { :; }
-plat_items_dir() { printf '%s' "$ACCOUNT/$PROGFILE"; }
-plat_progfile_exists() { [ -d "$ACCOUNT/$PROGFILE" ]; }
-plat_load_items() { :; }
 
 plat_create_progfile() {
   # A DIR file: one OS file per item; BASIC writes each object beside it as _NAME.
@@ -26,7 +23,6 @@ plat_create_progfile() {
   note "program file $PROGFILE is the directory $ACCOUNT/$PROGFILE (CREATE.FILE DIR syntax UNVERIFIED)"
 }
 
-plat_compile() { step_tcl "BASIC $PROGFILE $1"; }
 
 # GLOBAL (the default: the system CTLG, so every account can CALL SENDMAIL and use the
 # verbs) is from memory, UNVERIFIED (docs/platforms.md 1.2); FORCE replaces an older copy.

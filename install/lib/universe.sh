@@ -17,9 +17,6 @@ plat_tcl() { printf '%s\n' "$1" | (cd "$ACCOUNT" && UVHOME=$ENGINE "$ENGINE/bin/
 
 plat_engine_binary() { printf '%s' "$ENGINE/bin/uvsh"; }   # what a native relink replaces
 plat_prepare() { :; }
-plat_items_dir() { printf '%s' "$ACCOUNT/$PROGFILE"; }
-plat_progfile_exists() { [ -d "$ACCOUNT/$PROGFILE" ]; }
-plat_load_items() { :; }   # the program file is an OS directory: items are plain files
 
 plat_create_progfile() {
   # Type 19: a directory, one OS file per item. BASIC keeps objects in MVSMTP.BP.O, which
@@ -29,7 +26,6 @@ plat_create_progfile() {
   note "program file $PROGFILE is the directory $ACCOUNT/$PROGFILE"
 }
 
-plat_compile() { step_tcl "BASIC $PROGFILE $1"; }
 
 # Normal catalog: the object goes to catalog space as *account*NAME, with a VOC verb here.
 # Word order "file catalog.name program.name" as docs/platforms.md 1.1 assumes; FORCE
@@ -55,7 +51,7 @@ plat_relink() {
 }
 
 plat_after() {
-  local i names=""
-  for i in $(mv_items subroutine verb); do names+=" ${ITEM_NAME[$i]}"; done
+  local names
+  names=$(mv_catalogued_names)
   note "other accounts: a normally catalogued name is found through the VOC of the calling account; copy these VOC entries from $ACCOUNT to each account that uses mvsmtp:$names"
 }
