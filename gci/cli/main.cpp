@@ -5,6 +5,8 @@
 //   mvsmtp test mail.example.com:587 --rcpt x@example.org           relay check, step by step
 //   mvsmtp shell mail.example.com:587                                 type SMTP commands
 //   mvsmtp machine sendmail|session [ARGFILE]                         machine mode (BASIC)
+//   mvsmtp machine --hex --spool ROOT [--next] call ARGFILE|prepare   one call per run, real
+//                                                                     sessions (machine.cpp)
 //   mvsmtp errors                                                     the error-code table
 //   mvsmtp --help | --version
 //
@@ -36,6 +38,28 @@ Usage:
   mvsmtp machine session [ARGFILE]    SMTP.OPEN/SEND/CMD/CLOSE out of process: requests
                                       (OPEN, SEND, CMD, CLOSE and their arguments, separated
                                       by ASCII 31) separated by ASCII 23; one RESULT each
+  mvsmtp machine --hex [--remove] --spool ROOT [--next] call ARGFILE
+                                      one BASIC call per run; ARGFILE (hex) holds one of
+                                        SENDMAIL␟MESSAGE␟BODY␟OPTIONS   OPEN␟OPTIONS
+                                        SEND␟TOKEN␟MESSAGE␟BODY  CMD␟TOKEN␟COMMAND  CLOSE␟TOKEN
+                                      (␟ = ASCII 31). OPEN starts a session process that keeps
+                                      the SMTP connection for the later calls and prints
+                                      "SESSION <token>"; SEND/CMD/CLOSE go to it
+  mvsmtp machine --hex --spool ROOT --next prepare
+                                      check/create the private folder ROOT/<uid> (0700) and
+                                      print a fresh request file ("NEXT <path>", mode 0600)
+
+machine flags: --hex (7-bit input and output), --remove (delete ARGFILE once opened),
+--spool ROOT (private folder ROOT/<uid> for request files and session sockets; ARGFILE must
+then be a 0600 regular file of the caller, not a link), --next (after the RESULT print
+"NEXT <path>": an empty request file for the next call; *.req older than 1 h are swept).
+With --hex the output is line 1 = RESULT in hex, then optional "NEXT <path>" and
+"SESSION <token>" lines; every failure, a usage error too, is a hex S.FAILED RESULT.
+Sessions: one session process per OPEN, calls served one at a time (a call waits 5 s to be
+taken, 3600 s for its RESULT); it says QUIT and ends after CLOSE, after OPTIONS<22>
+(O.SESSION.IDLE) idle seconds (default 600, 1..86400), or when the process that ran mvsmtp
+through a shell ends (Linux /proc; elsewhere the parent). A call to an ended session is
+BAD.HANDLE; a session lost during SEND is OUTCOME.UNKNOWN (never retry blindly).
   mvsmtp errors                       list the error codes (= exit statuses)
   mvsmtp --version
 
