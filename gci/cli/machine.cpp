@@ -119,6 +119,7 @@ Flags parse_flags(const std::vector<std::string>& args) {
     if ((f.command == "call" || f.command == "prepare") && !f.hex) throw UsageError("machine " + f.command + " needs --hex");
     if (f.command == "prepare" && f.spool.empty()) throw UsageError("machine prepare needs --spool ROOT");
     if (f.command == "prepare" && !f.argfile.empty()) throw UsageError("machine prepare takes no ARGFILE");
+    if (f.command == "call" && f.argfile.empty()) throw UsageError("machine call needs ARGFILE (the request file)");
     return f;
 }
 
