@@ -1,8 +1,9 @@
 # cmake/Package.cmake — install rules and CPack: the release bundle a database site needs
 # no compiler for. Included from the top CMakeLists.txt after gci/.
 #
-#   cmake --install build --prefix DIR       the bundle layout in DIR (install/install does
-#                                            this itself when it runs from a build tree)
+#   cmake --install build --prefix DIR       the bundle layout in DIR; --component runtime:
+#                                            lib/, bin/, include/ only (what install/install
+#                                            stages when it runs from a build tree)
 #   cpack --config build/CPackConfig.cmake   build/package/mvsmtp-<version>-linux-<arch>.tar.gz
 #                                            and build/package/mvsmtp_<version>_<debarch>.deb
 #   scripts/package.sh                       build + both packages
@@ -28,9 +29,9 @@ target_link_options(mvsmtp PRIVATE -Wl,--disable-new-dtags)
 target_link_options(mvsmtp_cli PRIVATE -Wl,--disable-new-dtags)
 
 # --- install rules ------------------------------------------------------------------------
-install(TARGETS mvsmtp LIBRARY DESTINATION lib)
-install(TARGETS mvsmtp_cli RUNTIME DESTINATION bin)
-install(FILES ${PROJECT_SOURCE_DIR}/gci/abi/mvsmtp.h DESTINATION include)
+install(TARGETS mvsmtp LIBRARY DESTINATION lib COMPONENT runtime)
+install(TARGETS mvsmtp_cli RUNTIME DESTINATION bin COMPONENT runtime)
+install(FILES ${PROJECT_SOURCE_DIR}/gci/abi/mvsmtp.h DESTINATION include COMPONENT runtime)
 
 # The Poco libraries libmvsmtp.so and mvsmtp load, resolved when the install runs (so the
 # bundle carries exactly what this build linked), each copied as its real file under its
@@ -70,16 +71,16 @@ install(CODE [[
     file(INSTALL DESTINATION "${CMAKE_INSTALL_PREFIX}/lib" TYPE FILE
          FILES "${_r}" RENAME "${_soname}")
   endforeach()
-]])
+]] COMPONENT runtime)
 
 set(_mvs_tree_excludes PATTERN "*~" EXCLUDE PATTERN "*.swp" EXCLUDE
                        PATTERN "__pycache__" EXCLUDE PATTERN "*.pyc" EXCLUDE)
-install(DIRECTORY ${PROJECT_SOURCE_DIR}/basic/ DESTINATION basic USE_SOURCE_PERMISSIONS ${_mvs_tree_excludes})
-install(DIRECTORY ${PROJECT_SOURCE_DIR}/install/ DESTINATION install USE_SOURCE_PERMISSIONS ${_mvs_tree_excludes})
-install(DIRECTORY ${PROJECT_SOURCE_DIR}/docs/ DESTINATION docs ${_mvs_tree_excludes})
-install(DIRECTORY ${PROJECT_SOURCE_DIR}/gci/platforms/ DESTINATION gci/platforms ${_mvs_tree_excludes})
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/basic/ DESTINATION basic USE_SOURCE_PERMISSIONS COMPONENT bundle ${_mvs_tree_excludes})
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/install/ DESTINATION install USE_SOURCE_PERMISSIONS COMPONENT bundle ${_mvs_tree_excludes})
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/docs/ DESTINATION docs COMPONENT bundle ${_mvs_tree_excludes})
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/gci/platforms/ DESTINATION gci/platforms COMPONENT bundle ${_mvs_tree_excludes})
 file(WRITE ${PROJECT_BINARY_DIR}/BUNDLE "${PROJECT_VERSION}\n")
-install(FILES ${PROJECT_SOURCE_DIR}/README.md ${PROJECT_BINARY_DIR}/BUNDLE DESTINATION .)
+install(FILES ${PROJECT_SOURCE_DIR}/README.md ${PROJECT_BINARY_DIR}/BUNDLE DESTINATION . COMPONENT bundle)
 
 # --- CPack --------------------------------------------------------------------------------
 set(CPACK_GENERATOR TGZ DEB)

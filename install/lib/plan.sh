@@ -17,9 +17,14 @@ plan_guards() {
     ENGINE="<engine-home>"
   fi
   plan_header
-  if [ "$DRY" = 0 ]; then
+  if [ "$DRY" = 0 ] && [ -f "$SRC/BUNDLE" ]; then
+    [ "$(head -n 1 "$SRC/BUNDLE")" = "$VERSION" ] && [ -f "$SRC/lib/libmvsmtp.so.$VERSION" ] && [ -x "$SRC/bin/mvsmtp" ] \
+      || mv_refuse "this bundle ($SRC) is not a whole mvsmtp $VERSION (BUNDLE, lib/libmvsmtp.so.$VERSION, bin/mvsmtp): unpack it again"
+  elif [ "$DRY" = 0 ]; then
     [ -f "$BUILD/gci/libmvsmtp.so.$VERSION" ] && [ -x "$BUILD/gci/mvsmtp" ] \
-      || mv_refuse "no libmvsmtp.so.$VERSION and mvsmtp in $BUILD/gci: build first (scripts/bootstrap.sh) or give --build"
+      || mv_refuse "no libmvsmtp.so.$VERSION and mvsmtp in $BUILD/gci: build first (scripts/bootstrap.sh), give --build, or install from a release bundle"
+    grep -q '"runtime"' "$BUILD/cmake_install.cmake" 2>/dev/null && command -v cmake >/dev/null \
+      || mv_refuse "the binaries are staged with 'cmake --install $BUILD --component runtime': needs cmake and a build configured with cmake/Package.cmake (scripts/bootstrap.sh)"
   fi
   mv_check_sources
   plat_account_check
@@ -70,41 +75,39 @@ plan_install() {
   plan_record
 }
 
+# The binaries are a release bundle's: this tree's lib/ and bin/ when it is one ($SRC/BUNDLE),
+# else a bundle staged from the build tree (its binaries carry build-tree rpaths; the
+# install rules of cmake/Package.cmake give them $ORIGIN ones). bin/mvsmtp is the program
+# itself: it finds libmvsmtp.so and the Poco libraries in ../lib through its rpath.
 plan_binaries() {
-  local d lib=libmvsmtp.so.$VERSION f
-  for d in "$PREFIX" "$PREFIX/lib" "$PREFIX/libexec" "$PREFIX/bin" "$PREFIX/include" "$PREFIX/share" "$SHARE"; do
+  local d lib=libmvsmtp.so.$VERSION f from=$SRC stage=""
+  for d in "$PREFIX" "$PREFIX/lib" "$PREFIX/bin" "$PREFIX/include" "$PREFIX/share" "$SHARE"; do
     step_mkdir "$d"
   done
   undo "SHELL rm -f $LIST $SHARE/install-$PLATFORM.log"
-  step_copy "$BUILD/gci/$lib" "$PREFIX/lib/$lib"
+  if [ ! -f "$SRC/BUNDLE" ]; then
+    stage="<stage>"
+    if [ "$DRY" = 0 ] && [ "$QUIET" = 0 ]; then
+      stage=$(mktemp -d "${TMPDIR:-/tmp}/mvsmtp-stage.XXXXXX") || mv_die "cannot make a staging directory"
+    fi
+    step_shell "cmake --install $BUILD --prefix $stage --component runtime"
+    from=$stage
+  fi
+  step_copy "$from/lib/$lib" "$PREFIX/lib/$lib"
   step_shell "ln -sf $lib $PREFIX/lib/libmvsmtp.so.$MAJOR" "SHELL rm -f $PREFIX/lib/libmvsmtp.so.$MAJOR"
   step_shell "ln -sf libmvsmtp.so.$MAJOR $PREFIX/lib/libmvsmtp.so" "SHELL rm -f $PREFIX/lib/libmvsmtp.so"
-  # Poco is not shipped statically on Debian (DESIGN.md 2): copy the ones ldd finds.
   if [ "$DRY" = 1 ] || [ "$QUIET" = 1 ]; then
-    mv_out "COPY <ldd $BUILD/gci/$lib: each libPoco*.so.*> $PREFIX/lib/"
+    mv_out "COPY $from/lib/libPoco*.so.* $PREFIX/lib/"
     undo "SHELL rm -f $PREFIX/lib/libPoco*.so.*"
   else
-    for f in $(ldd "$BUILD/gci/$lib" | awk '$1 ~ /^libPoco/ && $3 ~ /^\// { print $3 }'); do
-      step_copy "$f" "$PREFIX/lib/${f##*/}"
+    for f in "$from"/lib/libPoco*.so.*; do
+      [ -f "$f" ] && step_copy "$f" "$PREFIX/lib/${f##*/}"
     done
   fi
-  note "runtime libraries: the Poco libraries libmvsmtp.so needs are copied beside it; OpenSSL, libstdc++, zlib, PCRE and expat stay the system's (Debian 12: libssl3 libstdc++6 zlib1g libpcre3 libexpat1)"
-  step_copy "$BUILD/gci/mvsmtp" "$PREFIX/libexec/mvsmtp" 755
-  step_write "$PREFIX/bin/mvsmtp" "$(plan_launcher)"
-  step_shell "chmod 755 $PREFIX/bin/mvsmtp"
-  step_copy "$SRC/gci/abi/mvsmtp.h" "$PREFIX/include/mvsmtp.h"
-}
-
-# The build's mvsmtp has no $ORIGIN runpath, so it is started through this launcher.
-plan_launcher() {
-  cat <<EOF
-#!/bin/sh
-# mvsmtp launcher written by install/install: runs the mvsmtp program with libmvsmtp.so
-# and the Poco libraries installed beside it in $PREFIX/lib.
-LD_LIBRARY_PATH=$PREFIX/lib\${LD_LIBRARY_PATH:+:\$LD_LIBRARY_PATH}
-export LD_LIBRARY_PATH
-exec $PREFIX/libexec/mvsmtp "\$@"
-EOF
+  note "runtime libraries: the Poco libraries libmvsmtp.so needs come with it and are found beside it (rpath \$ORIGIN); OpenSSL, libstdc++, zlib, PCRE and expat stay the system's (Debian 12: libssl3 libstdc++6 zlib1g libpcre3 libexpat1)"
+  step_copy "$from/bin/mvsmtp" "$PREFIX/bin/mvsmtp" 755
+  step_copy "$from/include/mvsmtp.h" "$PREFIX/include/mvsmtp.h"
+  [ -z "$stage" ] || step_shell "rm -rf $stage"
 }
 
 # Items need their own undo step only in a program file that was there before: one this
@@ -193,7 +196,7 @@ plan_list() {
     "# which runs the undo lines from the bottom up. One step per line; do not edit." \
     "version $VERSION" "platform $PLATFORM" "mode $MODE" "account $ACCOUNT" "prefix $PREFIX" \
     "engine-home $ENGINE" \
-    "runtime-libs Poco copied beside libmvsmtp.so (ldd); OpenSSL, libstdc++, zlib, PCRE, expat from the system" \
+    "runtime-libs Poco from the bundle, beside libmvsmtp.so (rpath); OpenSSL, libstdc++, zlib, PCRE, expat from the system" \
     "status $1"
   for u in "${old[@]}"; do
     printf '%s\n' "${UNDO[@]}" | grep -qxF -- "$u" || printf 'undo %s\n' "$u"
