@@ -14,7 +14,7 @@
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 VERSION=$(head -n 1 "$SRC/install/VERSION")
 MAJOR=${VERSION%%.*}
-PLATFORMS="universe unidata d3 jbase"
+PLATFORMS="universe unidata d3 jbase qm"
 UNDO=()
 QUIET=0          # 1 while uninstall replays the install plan only to learn its undo steps
 TOLERANT=0       # 1 in uninstall: a failed step is counted, the rest still run
@@ -50,7 +50,8 @@ mv_parse_args() {
   done
   [ -n "$PLATFORM" ] && [ -n "$ACCOUNT" ] || { echo "$TOOL: --platform and --account are required" >&2; mv_usage; }
   case " $PLATFORMS " in *" $PLATFORM "*) ;; *) mv_die "unknown platform '$PLATFORM' (one of: $PLATFORMS)" 2 ;; esac
-  case $MODE in ""|native|external) ;; *) mv_die "--mode is native or external, not '$MODE'" 2 ;; esac
+  case $MODE in ""|native|external) ;; auto) [ "$PLATFORM" = qm ] || mv_die "--mode auto is for qm only" 2 ;;
+    *) mv_die "--mode is native or external (qm: also auto), not '$MODE'" 2 ;; esac
   # Paths end up in TCL and shell command lines: absolute, and nothing a shell or a TCL
   # parser would read twice (no blanks, quotes, $, ;).
   local p
@@ -68,6 +69,7 @@ plat_items_dir() { printf '%s' "$ACCOUNT/$PROGFILE"; }
 plat_progfile_exists() { [ -d "$ACCOUNT/$PROGFILE" ]; }
 plat_load_items() { :; }   # the items were copied straight into the directory
 plat_compile() { step_tcl "BASIC $PROGFILE $1"; }
+plat_choose_mode() { :; }  # qm: the in-process probe (lib/qm.sh)
 
 # The subroutine and verb names this installation catalogues, space-separated (for the
 # "other accounts" notes).
@@ -121,7 +123,7 @@ mv_run() {   # $1 = what was printed, rest = command; output goes to the log
   if [ "$TOLERANT" = 1 ]; then
     FAILED+=("$1"); echo "${TOOL}: failed (continuing): $(mv_disp "$1")" >&2; return 0
   fi
-  mv_die "step failed: $(mv_disp "$1") (log: ${TMPLOG:-none})"
+  mv_die "step failed: $(mv_disp "$1") (log: ${TMPLOG:-none})$([ -n "$TMPLOG" ] && printf '\n%s' "$(tail -n 6 "$TMPLOG")")"
 }
 
 undo() { [ $# -gt 0 ] && [ -n "$1" ] && UNDO+=("$*"); return 0; }
@@ -152,8 +154,20 @@ mv_write_file() { printf '%s\n' "$2" >"$1.mvsmtp-new" && mv -f "$1.mvsmtp-new" "
 step_tcl() {     # COMMAND [UNDO-STEP] [ANSWER [PROMPT]]: ANSWER is typed at the command's PROMPT
   mv_out "TCL $1"
   [ -z "${3-}" ] || mv_out "TCL   ${4:+$4 }$3"
-  mv_run "TCL $1" plat_tcl "$1" "${3-}"
+  mv_run "TCL $1" mv_tcl "$1" "${3-}"
   undo "${2-}"
+}
+
+# A TCL step is judged by its output, not only by the engine's exit status (which is 0 even
+# when BASIC or CATALOG reported errors): a line matching the platform's P_TCL_ERRORS fails
+# it, and the lines are shown.
+mv_tcl() {   # COMMAND [ANSWER]
+  local out rc=0 bad
+  out=$(plat_tcl "$1" "${2-}" 2>&1) || rc=$?
+  printf '%s\n' "$out"
+  bad=$(printf '%s\n' "$out" | grep -E -- "$P_TCL_ERRORS" | head -n 5 || true)
+  if [ -n "$bad" ]; then echo "${TOOL}: the engine reported: $bad" >&2; return 1; fi
+  return "$rc"
 }
 
 step_relink() {  # printed only: an engine relink needs all users off (docs/platforms.md 3.6)

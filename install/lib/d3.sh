@@ -7,6 +7,8 @@
 # monitor. Facts and their status: docs/platforms.md 1.3 and 3.4; gci/platforms/d3/.
 P_TITLE=D3
 P_ENGINE_ENV=D3HOME
+# Output lines that mean a TCL step failed, whatever the exit status (UNVERIFIED on a real D3: B-numbered compiler messages ([B100] Compilation aborted), missing items or files).
+P_TCL_ERRORS='\[B[0-9]+\]|[Aa]borted|not on file|not found|[Cc]annot|[Uu]nable to'
 D3ACCT=${ACCOUNT##*/}
 D3USER=${MVSMTP_D3_USER:-dm}
 D3VM=${MVSMTP_D3_VM:-pick0}

@@ -7,6 +7,8 @@
 # Facts and their status: docs/platforms.md 1.4 and 3.5; gci/platforms/jbase/.
 P_TITLE=jBASE
 P_ENGINE_ENV=JBCRELEASEDIR
+# Output lines that mean a TCL step failed, whatever the exit status (UNVERIFIED on a real jBASE: compiler and catalog errors, missing records or files).
+P_TCL_ERRORS='[Ee]rror|not found|[Cc]annot|[Uu]nable to|[Ff]ailed'
 JLIB=$PREFIX/jbase/lib
 JBIN=$PREFIX/jbase/bin
 JGLUE=libmvsmtp_jbase.so

@@ -12,7 +12,7 @@
 plan_guards() {
   [ -n "$PROGFILE" ] || mv_die "$(mv_manifest_file) has no program-file line"
   if [ -z "$ENGINE" ]; then
-    [ "$MODE" = external ] || mv_refuse "native mode registers C functions with the engine and needs its relink plan: give --engine-home (or set $P_ENGINE_ENV)"
+    [ "$MODE" = external ] || [ "$PLATFORM" = qm ] || mv_refuse "native mode registers C functions with the engine and needs its relink plan: give --engine-home (or set $P_ENGINE_ENV)"
     [ "$DRY" = 1 ] || mv_refuse "TCL commands run through the engine: give --engine-home (or set $P_ENGINE_ENV)"
     ENGINE="<engine-home>"
   fi
@@ -51,7 +51,7 @@ plan_detect() {
     return 0
   fi
   { read -r v; read -r m; } <"$rec"
-  if [ "$v" = "$VERSION" ] && [ "$m" = "$MODE" ] && [ -f "$LIST" ] && [ "$FORCE" = 0 ]; then
+  if [ "$v" = "$VERSION" ] && { [ "$m" = "$MODE" ] || [ "$MODE" = auto ]; } && [ -f "$LIST" ] && [ "$FORCE" = 0 ]; then
     note "mvsmtp $v ($m) is already installed ($rec, $LIST): nothing to do (--force installs again)"
     exit 0
   fi
@@ -66,10 +66,12 @@ plan_header() {
 
 plan_install() {
   plan_binaries
+  plan_spool
   plat_prepare
   plan_program_file
   if [ "$MODE" = native ]; then plan_glue; plat_register; fi
   plan_compile_catalog
+  plat_choose_mode
   if [ "$MODE" = native ]; then plat_relink; fi
   plat_after
   plan_record
@@ -110,6 +112,16 @@ plan_binaries() {
   [ -z "$stage" ] || step_shell "rm -rf $stage"
 }
 
+# Out-of-process requests live in <prefix>/spool/<uid>/, one owner-only folder per OS user
+# that the mvsmtp program makes (0700) and checks on every run; the root is like /tmp
+# without listing (1733): any user may make their own folder, nobody can read another's.
+plan_spool() {
+  if [ -d "$PREFIX/spool" ] && [ "$QUIET" = 0 ]; then return 0; fi
+  # Taken back whole: the users' folders, their prepared (empty) request files and any
+  # session socket go with it.
+  step_shell "mkdir -m 1733 $PREFIX/spool" "SHELL rm -rf $PREFIX/spool"
+}
+
 # Items need their own undo step only in a program file that was there before: one this
 # install makes is deleted whole (DELETE.FILE; D3: the staging directory too).
 plan_program_file() {
@@ -132,15 +144,18 @@ plan_program_file() {
   plat_load_items "*"
 }
 
-# MVSMTP.CONFIG.H: the source tree's copy with this installation's four values.
+# MVSMTP.CONFIG.H: the source tree's copy with this installation's six values.
 plan_config_h() {
-  local cli=$PREFIX/bin/mvsmtp upper
-  upper=$(printf '%s' "$PLATFORM $MODE" | tr '[:lower:]' '[:upper:]')
+  local cli=$PREFIX/bin/mvsmtp upper mode=$MODE
+  [ "$mode" = auto ] && mode=external   # until the platform's probe says otherwise
+  upper=$(printf '%s' "$PLATFORM $mode" | tr '[:lower:]' '[:upper:]')
   awk -v mode="${upper#* }" -v cli="$cli" -v plat="${upper% *}" -v ver="$VERSION" \
+      -v lib="$PREFIX/lib/libmvsmtp.so" -v spool="$PREFIX/spool" \
       -v who="$PLATFORM, mode $MODE, version $VERSION" '
     NR == 1 { print; print "* Written by install/install for " who "."; next }
-    /^EQU MVSMTP\.(MODE|CLI|PLATFORM|VERSION) TO / {
-      v = ($2 == "MVSMTP.MODE") ? mode : ($2 == "MVSMTP.CLI") ? cli : ($2 == "MVSMTP.PLATFORM") ? plat : ver
+    /^EQU MVSMTP\.(MODE|CLI|PLATFORM|VERSION|LIBRARY|SPOOL) TO / {
+      v = ($2 == "MVSMTP.MODE") ? mode : ($2 == "MVSMTP.CLI") ? cli : ($2 == "MVSMTP.PLATFORM") ? plat : \
+          ($2 == "MVSMTP.LIBRARY") ? lib : ($2 == "MVSMTP.SPOOL") ? spool : ver
       if (!($2 in seen)) { seen[$2] = 1; n++ }
       match($0, /'"'"'[^'"'"']*'"'"'/)
       col = index($0, ";")
@@ -152,8 +167,8 @@ plan_config_h() {
       } else $0 = head substr($0, RSTART + RLENGTH)
     }
     { print }
-    END { if (n != 4) exit 1 }' "$SRC/basic/MVSMTP.CONFIG.H" \
-    || mv_die "basic/MVSMTP.CONFIG.H lacks one of the EQU lines MVSMTP.MODE, .CLI, .PLATFORM, .VERSION"
+    END { if (n != 6) exit 1 }' "$SRC/basic/MVSMTP.CONFIG.H" \
+    || mv_die "basic/MVSMTP.CONFIG.H lacks one of the EQU lines MVSMTP.MODE, .CLI, .PLATFORM, .VERSION, .LIBRARY, .SPOOL"
 }
 
 # Native mode: the platform's C glue or definition sheet, kept in the prefix.

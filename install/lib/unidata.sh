@@ -5,6 +5,8 @@
 # in docs/platforms.md 1.2 and 3.3; the lead's sample lines: gci/platforms/unidata/.
 P_TITLE=UniData
 P_ENGINE_ENV=UDTHOME
+# Output lines that mean a TCL step failed, whatever the exit status (UNVERIFIED on a real UniData: compiler error counts and failures, missing records or files, refusals).
+P_TCL_ERRORS='[1-9][0-9]* errors?|[Ss]yntax error|[Ff]ailed|not found|[Cc]annot|[Uu]nable to|[Ii]nvalid|not compiled|[Aa]borted'
 
 plat_account_check() { mv_check "$ACCOUNT/VOC exists (a UniData account)" test -f "$ACCOUNT/VOC"; }
 

@@ -6,6 +6,8 @@
 # its name); the GCI routine is gci/platforms/universe/gci-definitions.txt.
 P_TITLE=UniVerse
 P_ENGINE_ENV=UVHOME
+# Output lines that mean a TCL step failed, whatever the exit status (UNVERIFIED on a real UniVerse: compiler error counts and failures, missing records or files, refusals).
+P_TCL_ERRORS='[1-9][0-9]* errors?|[Ff]ailed|not found|[Cc]annot|[Uu]nable to|[Ii]nvalid|not compiled|[Aa]borted'
 
 plat_account_check() { mv_check "$ACCOUNT/VOC exists (a UniVerse account)" test -f "$ACCOUNT/VOC"; }
 

@@ -1,0 +1,361 @@
+#!/usr/bin/python3
+"""The BASIC layer on a real MultiValue engine: ScarletDME (the GPL OpenQM line).
+
+    tests/engine/test_scarletdme.py            # ctest: engine.scarletdme (needs root and the rig)
+
+Builds ScarletDME from ../shared/engines/scarletdme (cached), starts it (one instance per
+host: ctest serialises this test with RESOURCE_LOCK scarletdme, and the engine is stopped
+at the end), and for each mode makes a fresh account, installs mvsmtp with the real
+installer (install/install --platform qm: "auto" must choose in-process CCALL; then
+--mode external), runs BASIC test programs (tests/engine/programs/) and checks what they
+print and what the server received (tests/engine/capture_smtp.py: messages parsed with
+Python's email package, connections counted), runs every verb from TCL and through
+EXECUTE ... CAPTURING, checks as a second OS user that request and session files are out of
+reach and that no password is left in any file, times 20 SENDMAIL calls per mode, and
+compares VOC and catalogue before install and after uninstall.
+
+Prints one PASS/FAIL line per check and last "N passed, N failed"; exit 1 on any failure.
+Environment: MVSMTP_BUILD_DIR (default ./build), MVSMTP_SHARED (default ../shared),
+MVSMTP_TESTBED (the rig, for Postfix on 127.0.0.1:2526)."""
+import atexit
+import email
+import email.policy
+import glob
+import hashlib
+import os
+import pwd
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BUILD = os.environ.get("MVSMTP_BUILD_DIR", os.path.join(ROOT, "build"))
+SHARED = os.environ.get("MVSMTP_SHARED", os.path.join(os.path.dirname(ROOT), "shared"))
+PROGRAMS = os.path.join(ROOT, "tests", "engine", "programs")
+POSTFIX_PLAIN = 2526                      # the rig's cleartext Postfix, AUTH offered
+OTHER_USER = "mvsmtp-engine-other"
+PASSWORD = "testpass"                     # the rig's SASL password for testuser@example.test
+
+passed, failed = [], []
+
+
+def check(name, ok, detail=""):
+    (passed if ok else failed).append(name)
+    print("%s %s%s" % ("PASS" if ok else "FAIL", name, "" if ok else "  " + str(detail)[:600]), flush=True)
+    return ok
+
+
+def run(cmd, env=None, cwd=None, timeout=300, input=None):
+    p = subprocess.run(cmd, env=env, cwd=cwd, input=input, stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, timeout=timeout, shell=isinstance(cmd, str))
+    return p.returncode, p.stdout.decode("utf-8", "replace").replace("\r", "")
+
+
+# --- the engine -------------------------------------------------------------------------
+def engine_env():
+    rc, out = run(["bash", os.path.join(SHARED, "engines", "scarletdme", "build.sh")], timeout=600)
+    if rc != 0:
+        print(out)
+        sys.exit("engine: ScarletDME build failed")
+    env = dict(os.environ)
+    for line in out.splitlines():
+        m = re.match(r"export (\w+)=(.*)", line)
+        if m:
+            env[m.group(1)] = m.group(2).replace("$PATH", env.get("PATH", ""))
+    return env
+
+
+class Engine:
+    def __init__(self, env):
+        self.env = env
+        self.qm = shutil.which("qm", path=env["PATH"])
+        self.qmsys = os.path.dirname(os.path.dirname(self.qm))
+        run([self.qm, "-stop"], env=env, cwd=self.qmsys)      # a leftover of an aborted run
+        subprocess.run([self.qm, "-start"], env=env, cwd=self.qmsys, stdin=subprocess.DEVNULL,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
+        atexit.register(self.stop)
+
+    def stop(self):
+        run([self.qm, "-stop"], env=self.env, cwd=self.qmsys)
+
+    def tcl(self, account, command, input=None, timeout=300):
+        return run([self.qm, "-QUIET", command], env=self.env, cwd=account, timeout=timeout,
+                   input=input)
+
+    def create_account(self, name, path):
+        return self.tcl(self.qmsys, "CREATE.ACCOUNT %s %s NO.QUERY" % (name, path))
+
+
+# --- the capture server -----------------------------------------------------------------
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_capture(outdir):
+    port = free_port()
+    p = subprocess.Popen(["/usr/bin/python3", os.path.join(ROOT, "tests", "engine", "capture_smtp.py"),
+                          str(port), outdir], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    atexit.register(p.kill)
+    if p.stdout.readline().strip() != b"ready":
+        sys.exit("capture server did not start")
+    return port
+
+
+def captured(outdir):
+    """name -> (connection, parsed message, raw bytes, envelope recipients)"""
+    out = {}
+    for path in glob.glob(os.path.join(outdir, "c*-m*.eml")):
+        raw = open(path, "rb").read()
+        conn = int(re.match(r"c(\d+)-", os.path.basename(path)).group(1))
+        env_to = re.findall(rb"^X-Envelope-To: (.*)\r\n", raw, re.M)
+        msg = email.message_from_bytes(raw, policy=email.policy.default)
+        out[path] = (conn, msg, raw, [t.decode() for t in env_to])
+    return out
+
+
+def find(messages, subject):
+    return [m for m in messages.values() if str(m[1]["subject"]) == subject]
+
+
+def checks_of(output):
+    return dict((m.group(1), m.group(2).strip()) for m in re.finditer(r"^CHECK (\S+) ?(.*)$", output, re.M))
+
+
+# --- account snapshots ------------------------------------------------------------------
+def snapshot(engine, account):
+    dump = os.path.join(account, "..", os.path.basename(account) + ".voc")
+    if os.path.exists(dump):
+        os.remove(dump)
+    rc, out = engine.tcl(account, "RUN TESTS.BP T.DUMP.VOC " + dump)
+    voc = sorted(l for l in open(dump, encoding="latin-1").read().splitlines() if l.startswith("VOC ")) if os.path.exists(dump) else [out]
+    cat = []
+    for path in sorted(glob.glob(os.path.join(account, "cat", "*"))):
+        cat.append((os.path.basename(path), hashlib.sha256(open(path, "rb").read()).hexdigest()))
+    return voc, cat
+
+
+def compile_tests(engine, account, names):
+    """TESTS.BP is made before the first snapshot and stays; T.DUMP.VOC needs no mvsmtp, the
+    others include MVSMTP.BP SMTP.H and are compiled once mvsmtp is installed."""
+    if not os.path.isdir(os.path.join(account, "TESTS.BP")):
+        engine.tcl(account, "CREATE.FILE TESTS.BP DIRECTORY")
+    for name in names:
+        shutil.copy(os.path.join(PROGRAMS, name), os.path.join(account, "TESTS.BP", name))
+    rc, out = engine.tcl(account, "BASIC TESTS.BP " + " ".join(names))
+    return check("compile %s" % ", ".join(names), "Compiled %d program(s) with no errors" % len(names) in out, out)
+
+
+# --- one mode ---------------------------------------------------------------------------
+def exercise_mode(engine, work, mode, port, capture_dir):
+    tag = "%s-%d" % (mode, os.getpid())
+    account = os.path.join(work, "ACC." + mode.upper())
+    prefix = os.path.join(work, "prefix-" + mode)
+    # Account names stay in the engine's register: a new name each run.
+    rc, out = engine.create_account("MVT%d%s" % (os.getpid(), mode.upper()[:3]), account)
+    if not check("%s: a fresh account" % mode, os.path.isdir(os.path.join(account, "VOC")), out):
+        return
+    if not compile_tests(engine, account, ["T.DUMP.VOC"]):
+        return
+    before = snapshot(engine, account)
+    check("%s: VOC snapshot before install" % mode, len(before[0]) > 100, len(before[0]))
+
+    args = ["bash", os.path.join(ROOT, "install", "install"), "--platform", "qm", "--account", account,
+            "--engine-home", engine.qmsys, "--prefix", prefix, "--build", BUILD]
+    if mode == "external":
+        args += ["--mode", "external"]
+    rc, out = run(args, env=engine.env, timeout=600)
+    check("%s: install/install exits 0" % mode, rc == 0, out[-1500:])
+    record = open(os.path.join(account, "MVSMTP.BP", "MVSMTP.VERSION")).read().split("\n")
+    compile_tests(engine, account, sorted(n for n in os.listdir(PROGRAMS) if n != "T.DUMP.VOC"))
+    check("%s: installed mode is %s" % (mode, "native (the probe worked)" if mode == "native" else mode),
+          record[1] == mode, out[-800:])
+    rc, again = run(args, env=engine.env, timeout=600)
+    check("%s: a second install finds it done" % mode, rc == 0 and "nothing to do" in again, again[-500:])
+
+    # The main scenarios.
+    rc, out = engine.tcl(account, "RUN TESTS.BP T.MESSAGES %d %s %s" % (port, work, tag), timeout=600)
+    c = checks_of(out)
+    check("%s: T.MESSAGES ran to the end" % mode, "DONE" in out and rc == 0, out[-1500:])
+    msgs = captured(capture_dir)
+    full = find(msgs, "Grüße %s full" % tag)
+    if check("%s: full message delivered once" % mode, len(full) == 1 and c.get("full", "").startswith("0 "), (c.get("full"), len(full))):
+        conn, msg, raw, env_to = full[0]
+        check("%s: To, Cc in headers, Bcc only in the envelope" % mode,
+              "alice@example.test" in str(msg["to"]) and "bob@example.test" in str(msg["cc"]) and msg["bcc"] is None
+              and b"carol" not in re.sub(rb"X-Envelope-To: .*\r\n", b"", raw.split(b"\r\n\r\n", 1)[0]) and "carol@example.test" in env_to, (msg["to"], msg["cc"], env_to))
+        body = msg.get_body(("plain",)).get_content().splitlines()
+        check("%s: @AM and @VM became line breaks" % mode, body[:3] == ["line one", "line two", "line three"], body)
+        atts = {p.get_filename(): p.get_content() for p in msg.iter_attachments()}
+        want = hashlib.sha256(open(os.path.join(work, "attach.bin"), "rb").read()).hexdigest()
+        got = atts.get("attach.bin")
+        check("%s: OS-file attachment arrives byte for byte" % mode,
+              got is not None and hashlib.sha256(got).hexdigest() == want, list(atts))
+        csv = atts.get("orders.csv")
+        csv = csv.decode() if isinstance(csv, bytes) else csv
+        check("%s: data attachment (@SM = line break)" % mode, csv is not None and csv.splitlines() == ["id,total", "1042,99.50"], csv)
+    st = c.get("stored", "").split(" ", 1)
+    check("%s: no server configured: S.STORED in the outbox" % mode,
+          st[0] == "2" and len(st) == 2 and os.path.isfile(st[1]) and ("stored %s" % tag).encode() in open(st[1], "rb").read(), c.get("stored"))
+    check("%s: one refused recipient: S.PARTIAL, statuses 0,32, code 550" % mode, c.get("partial") == "1 0,32 550", c.get("partial"))
+    check("%s: partial: the accepted recipient got it" % mode, len(find(msgs, "partial " + tag)) == 1)
+    check("%s: server down: CONNECT.FAILED (10), transient" % mode, c.get("down") == "3 10 1", c.get("down"))
+    check("%s: bad option: BAD.OPTION (66)" % mode, c.get("badoption") == "3 66", c.get("badoption"))
+    check("%s: bad address: BAD.ADDRESS (62)" % mode, c.get("badaddress") == "3 62", c.get("badaddress"))
+    check("%s: header injection: HEADER.INJECTION (64)" % mode, c.get("injection") == "3 64", c.get("injection"))
+    check("%s: SMTP.OPEN gives a handle" % mode, c.get("open") == "0 1", c.get("open"))
+    check("%s: three SMTP.SEND accepted" % mode, all(c.get("send%d" % i, "").startswith("0") for i in (1, 2, 3)),
+          [c.get("send%d" % i) for i in (1, 2, 3)])
+    check("%s: SMTP.CMD NOOP answered 250" % mode, c.get("noop") == "0 250", c.get("noop"))
+    check("%s: SMTP.CLOSE, then the handle is BAD.HANDLE" % mode, c.get("close") == "0 0" and c.get("closed") == "3 67",
+          (c.get("close"), c.get("closed")))
+    sess = [find(msgs, "session %s %d" % (tag, i)) for i in (1, 2, 3)]
+    conns = {m[0][0] for m in sess if len(m) == 1}
+    others = [m for m in msgs.values() if m[0] in conns and not str(m[1]["subject"]).startswith("session " + tag)]
+    check("%s: the three SENDs travelled on ONE SMTP connection" % mode,
+          all(len(m) == 1 for m in sess) and len(conns) == 1 and not others, (conns, [len(m) for m in sess]))
+
+    # The verbs from TCL.
+    rc, out = engine.tcl(account, 'SMTP.SENDMAIL SERVER 127.0.0.1:%d TLS off FROM accounts@example.test TO alice@example.test '
+                                  'SUBJECT "verb %s tcl" BODY "from TCL"' % (port, tag))
+    check("%s: SMTP.SENDMAIL from TCL" % mode, out.strip().startswith("OK") and len(find(captured(capture_dir), "verb %s tcl" % tag)) == 1, out)
+    rc, out = engine.tcl(account, 'SMTP.SENDMAIL SERVER 127.0.0.1:%d TLS off TO alice@example.test SUBJECT x BODY y' % port)
+    check("%s: SMTP.SENDMAIL without FROM says how to fix it" % mode, "ERROR 63" in out and "FROM" in out, out)
+    rc, out = engine.tcl(account, "SMTP.TEST SERVER 127.0.0.1:%d TLS off RCPT alice@example.test" % port)
+    check("%s: SMTP.TEST: relay PASS, auth SKIP without a user" % mode,
+          "PASS relay" in out and "SKIP auth" in out and "PASS auth" not in out, out)
+    rc, out = engine.tcl(account, "SMTP.TEST SERVER 127.0.0.1:%d TLS off RCPT reject@example.test" % port)
+    check("%s: SMTP.TEST: a refused RCPT shows the server's code and words" % mode, "FAIL relay     550 5.1.1" in out, out)
+    pwfile = os.path.join(work, "pw-" + mode)
+    with open(pwfile, "w") as f:
+        f.write(PASSWORD + "\n")
+    os.chmod(pwfile, 0o600)
+    rc, out = engine.tcl(account, "SMTP.TEST SERVER 127.0.0.1:%d TLS off USER testuser@example.test PASSWORD.FILE %s "
+                                  "ALLOW.PLAINTEXT.AUTH 1" % (POSTFIX_PLAIN, pwfile))
+    check("%s: SMTP.TEST: PASS auth when the server accepted AUTH" % mode, "PASS auth" in out, out)
+    rc, out = engine.tcl(account, "SMTP.SHELL SERVER 127.0.0.1:%d TLS off" % port, input=b"EHLO engine.test\nNOOP\n.QUIT\n")
+    check("%s: SMTP.SHELL from TCL: EHLO and NOOP answered" % mode, "250-" in out and re.search(r"^(smtp> )?250 ", out, re.M) is not None, out)
+    rc, out = engine.tcl(account, "RUN TESTS.BP T.VERBS %d %s" % (port, tag))
+    check("%s: SMTP.SENDMAIL through EXECUTE ... CAPTURING" % mode,
+          "CAPTURED SMTP.SENDMAIL OK" in out and len(find(captured(capture_dir), "verb %s captured" % tag)) == 1, out)
+    check("%s: SMTP.TEST through EXECUTE ... CAPTURING" % mode, "CAPTURED SMTP.TEST PASS relay" in out, out)
+
+    if mode == "external":
+        exercise_privacy(engine, account, prefix)
+
+    # 20 SENDMAIL calls, whole program timed; the same program with 0 calls is the base.
+    t0 = time.monotonic()
+    engine.tcl(account, "RUN TESTS.BP T.TIMING %d 0" % port)
+    base = time.monotonic() - t0
+    t0 = time.monotonic()
+    rc, out = engine.tcl(account, "RUN TESTS.BP T.TIMING %d 20" % port)
+    total = time.monotonic() - t0
+    check("%s: 20 timed SENDMAIL calls all sent" % mode, checks_of(out).get("timing") == "0", out)
+    print("FIGURE %s: 20 SENDMAIL calls %.3f s, program start %.3f s, %.4f s per call"
+          % (mode, total, base, (total - base) / 20), flush=True)
+
+    rc, out = run(["bash", os.path.join(ROOT, "install", "uninstall"), "--platform", "qm", "--account", account,
+                   "--prefix", prefix], env=engine.env, timeout=600)
+    check("%s: install/uninstall exits 0" % mode, rc == 0, out[-1500:])
+    after = snapshot(engine, account)
+    extra = sorted(set(after[0]) ^ set(before[0]))
+    check("%s: uninstall leaves VOC exactly as before" % mode, not extra, extra[:5])
+    check("%s: uninstall leaves the catalogue exactly as before" % mode, after[1] == before[1], (before[1], after[1]))
+    check("%s: nothing left in the prefix" % mode, not os.path.exists(prefix), os.listdir(prefix) if os.path.exists(prefix) else "")
+
+
+# --- a second OS user, and passwords in files ------------------------------------------
+def as_other(cmd):
+    return run(["setpriv", "--reuid=" + OTHER_USER, "--regid=" + OTHER_USER, "--clear-groups", "--",
+                "/bin/sh", "-c", cmd], timeout=60)
+
+
+def exercise_privacy(engine, account, prefix):
+    try:
+        pwd.getpwnam(OTHER_USER)
+    except KeyError:
+        run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", OTHER_USER])
+    started = time.time() - 1
+    own = os.path.join(prefix, "spool", str(os.getuid()))
+    holder = subprocess.Popen([engine.qm, "-QUIET", "RUN TESTS.BP T.SECRET %d testuser@example.test %s 6"
+                               % (POSTFIX_PLAIN, PASSWORD)], env=engine.env, cwd=account,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    lines = []
+    while True:
+        line = holder.stdout.readline().decode("utf-8", "replace")
+        lines.append(line)
+        if not line or "HOLDING" in line:
+            break
+    sockets = glob.glob(os.path.join(own, "*.sock"))
+    check("external: a session process listens in the caller's own folder", len(sockets) >= 1, (lines, os.listdir(own)))
+    mode_of = oct(os.stat(own).st_mode & 0o777)
+    check("external: the caller's spool folder is 0700", mode_of == "0o700", mode_of)
+    rc, out = as_other("ls %s" % own)
+    check("external: another user cannot list the caller's request folder", rc != 0 and "ermission denied" in out, out)
+    rc, out = as_other("cat %s/*.req" % own)
+    check("external: another user cannot read a request file", rc != 0, out)
+    if sockets:
+        probe = "import socket,sys\ns=socket.socket(socket.AF_UNIX)\ntry:\n s.connect(sys.argv[1]); print('CONNECTED')\nexcept OSError as e:\n print('REFUSED', e)\n"
+        rc, out = as_other("/usr/bin/python3 -c \"%s\" %s" % (probe.replace('"', '\\"'), sockets[0]))
+        check("external: another user cannot reach the session socket", "REFUSED" in out, out)
+    rc, out = as_other("%s/bin/mvsmtp machine --hex --spool %s/spool --next prepare" % (prefix, prefix))
+    other = os.path.join(prefix, "spool", str(pwd.getpwnam(OTHER_USER).pw_uid))
+    check("external: the other user gets a 0700 folder of their own",
+          os.path.isdir(other) and oct(os.stat(other).st_mode & 0o777) == "0o700" and "NEXT " + other in out, out)
+    rest = holder.communicate(timeout=120)[0].decode("utf-8", "replace")
+    c = checks_of("".join(lines) + rest)
+    check("external: SENDMAIL and a session with a password work", c.get("secret.sendmail", "").startswith("0")
+          and c.get("secret.open", "").startswith("0") and c.get("secret.send", "").startswith("0"), c)
+    time.sleep(0.5)
+    check("external: the session process ended at SMTP.CLOSE", not glob.glob(os.path.join(own, "*.sock")), os.listdir(own))
+    leaks = []
+    # The prefix (spool), the account, and what mvsmtp once wrote in /tmp (mvsmtp-*).
+    tops = [prefix, account] + glob.glob(os.path.join(tempfile.gettempdir(), "mvsmtp-*.req"))
+    for top in tops:
+        for dirpath, dirs, files in ([(os.path.dirname(top), [], [os.path.basename(top)])] if os.path.isfile(top) else os.walk(top)):
+            for name in files:
+                path = os.path.join(dirpath, name)
+                try:
+                    if os.path.basename(path).startswith("pw-"):
+                        continue    # the test's own password file, given to SMTP.TEST
+                    if os.lstat(path).st_mtime >= started and os.path.isfile(path) and not os.path.islink(path) \
+                            and PASSWORD.encode() in open(path, "rb").read():
+                        leaks.append(path)
+                except OSError:
+                    pass
+    check("external: no file written during the run holds the password", not leaks, leaks)
+    # Each process keeps one prepared, empty request file for its next call; none may hold data.
+    full = [f for f in os.listdir(own) if f.endswith(".req") and os.path.getsize(os.path.join(own, f))]
+    check("external: no request file with content is left behind", not full, full)
+
+
+def main():
+    if os.getuid() != 0:
+        print("engine tests need root (the engine, a second OS user)")
+        return 77
+    env = engine_env()
+    engine = Engine(env)
+    work = tempfile.mkdtemp(prefix="mvsmtp-engine-")
+    os.chmod(work, 0o755)
+    with open(os.path.join(work, "attach.bin"), "wb") as f:
+        f.write(os.urandom(50000) + bytes(range(256)))
+    capture_dir = os.path.join(work, "captured")
+    port = start_capture(capture_dir)
+    for mode in ("native", "external"):
+        exercise_mode(engine, work, mode, port, capture_dir)
+    engine.stop()
+    rc, out = run("ipcs -m")
+    check("the engine is stopped (no shared memory segment 0x716d0101)", "0x716d0101" not in out, out)
+    if not failed:
+        shutil.rmtree(work, ignore_errors=True)
+    print("%d passed, %d failed" % (len(passed), len(failed)))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
