@@ -48,6 +48,8 @@ Usage:
   mvsmtp machine --hex --spool ROOT --next prepare
                                       check/create the private folder ROOT/<uid> (0700) and
                                       print a fresh request file ("NEXT <path>", mode 0600)
+  mvsmtp errors                       list the error codes (= exit statuses)
+  mvsmtp --version
 
 machine flags: --hex (7-bit input and output), --remove (delete ARGFILE once opened),
 --spool ROOT (private folder ROOT/<uid> for request files and session sockets; ARGFILE must
@@ -60,8 +62,8 @@ taken, 3600 s for its RESULT); it says QUIT and ends after CLOSE, after OPTIONS<
 (O.SESSION.IDLE) idle seconds (default 600, 1..86400), or when the process that ran mvsmtp
 through a shell ends (Linux /proc; elsewhere the parent). A call to an ended session is
 BAD.HANDLE; a session lost during SEND is OUTCOME.UNKNOWN (never retry blindly).
-  mvsmtp errors                       list the error codes (= exit statuses)
-  mvsmtp --version
+(The older `machine --hex sendmail|session` without --spool/--next print the hex RESULT
+without a line break, as before.)
 
 send, test and shell take --help. Exit status: 0 when the message was sent or stored (test:
 every check passed), else the error code of RESULT (10-29 temporary, 30-59 refused,

@@ -13,6 +13,7 @@
 
 #include "framing.hpp"
 #include "machine_result.hpp"
+#include "peer_uid.hpp"
 #include "random_token.hpp"
 #include "session_process.hpp"
 #include "spool.hpp"
@@ -74,9 +75,8 @@ std::string call_session(const std::string& folder, const std::string& given_tok
         }
         return ended();  // ENOENT, ECONNREFUSED, ...: nobody is there any more
     }
-    ucred cred{};
-    socklen_t len = sizeof cred;
-    if (::getsockopt(s.fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 || cred.uid != ::geteuid())
+    uid_t server_uid;
+    if (!peer_uid(s.fd, server_uid) || server_uid != ::geteuid())
         return failure_result(code::BadHandle, "the session socket " + path + " is not served by this user; refused", false);
 
     std::string request = op;

@@ -25,6 +25,7 @@
 #include "layout.hpp"
 #include "machine_result.hpp"
 #include "owner.hpp"
+#include "peer_uid.hpp"
 #include "random_token.hpp"
 #include "spool.hpp"
 
@@ -92,9 +93,8 @@ int listen_on(const std::string& path) {
 }
 
 bool peer_is_us(int fd) {
-    ucred cred{};
-    socklen_t len = sizeof cred;
-    return ::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 && cred.uid == ::geteuid();
+    uid_t uid;
+    return peer_uid(fd, uid) && uid == ::geteuid();
 }
 
 // One request → its RESULT; `closing` is set by CLOSE.
@@ -116,7 +116,11 @@ std::string serve(const std::string& request, int handle, bool& closing) {
     detach_stdio();  // first: the caller's captured stdout must not stay open in us
     close_inherited_fds({0, 1, 2, report_fd});
     ::umask(077);
+    sigset_t none;  // the caller may have blocked signals; we want SIGTERM to reach us
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
     ::signal(SIGPIPE, SIG_IGN);
+    ::signal(SIGCHLD, SIG_DFL);
     ::signal(SIGHUP, SIG_IGN);
     ::signal(SIGINT, SIG_IGN);
     ::signal(SIGQUIT, SIG_IGN);
@@ -227,8 +231,9 @@ OpenOutcome open_session(const std::string& folder, const std::string& options) 
     ::close(report[0]);  // a session process still opening finds the pipe closed and ends
     if (st == Io::Timeout)
         return {failure_result(11, "SMTP.OPEN did not finish within " + std::to_string(kOpenReportSeconds) +
-                                       " s; the session process gives up")};
-    if (st != Io::Ok) return {failure_result(code::Internal, "the session process ended before SMTP.OPEN finished")};
+                                       " s; the session process gives up"),
+                ""};
+    if (st != Io::Ok) return {failure_result(code::Internal, "the session process ended before SMTP.OPEN finished"), ""};
     if (failed(result) || handle_of(result) <= 0) return {result, ""};
     return {result, token};
 }
