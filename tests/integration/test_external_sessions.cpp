@@ -294,6 +294,26 @@ BOOST_AUTO_TEST_CASE(sweep_drops_request_files_older_than_an_hour) {
     BOOST_TEST(exists(fresh_req));
 }
 
+BOOST_AUTO_TEST_CASE(sweep_drops_dead_session_sockets_and_keeps_live_ones) {
+    Spool spool;
+    BOOST_REQUIRE(spool.prepare().status == 0);
+    const std::string dead = spool.sock(std::string(32, 'd'));
+    BOOST_REQUIRE(testbed::run({testbed::python(), "-c",
+                                "import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])", dead})
+                      .status == 0);
+    const CliOut open = spool.call(req({"OPEN", rig_options(2525)}));
+    BOOST_REQUIRE_MESSAGE(open.status == 0, field(open.result, R::MESSAGE));
+    const std::string live = spool.sock(open.session);
+    const auto old = fs::file_time_type::clock::now() - std::chrono::minutes(2);
+    fs::last_write_time(dead, old);
+    fs::last_write_time(live, old);
+    BOOST_TEST(spool.prepare().status == 0);
+    BOOST_TEST(!exists(dead));  // nobody listening: a session process killed without cleanup
+    BOOST_TEST(exists(live));
+    BOOST_TEST(field(spool.call(req({"CMD", open.session, "NOOP"})).result, R::REPLY_CODE) == "250");
+    BOOST_TEST(spool.call(req({"CLOSE", open.session})).status == 0);
+}
+
 BOOST_AUTO_TEST_CASE(request_file_open_to_others_is_refused_unread_and_removed) {
     Spool spool;
     const std::string token = testbed::unique_token("ext0644");
@@ -431,6 +451,21 @@ BOOST_AUTO_TEST_CASE(open_three_sends_noop_and_close_use_one_smtp_connection) {
     BOOST_TEST(field(after.result, R::TRANSIENT) == "0");
     BOOST_TEST(field(after.result, R::MESSAGE).find("session has ended") != std::string::npos);
     BOOST_TEST(proxy.connections() == 1);
+}
+
+BOOST_AUTO_TEST_CASE(a_failed_open_leaves_no_session_behind) {
+    Spool spool;
+    int closed_port = 0;
+    {
+        testsupport::CountingProxy probe(1);  // a free port, closed again at once
+        closed_port = probe.port();
+    }
+    const CliOut o = spool.call(req({"OPEN", rig_options(closed_port)}));
+    BOOST_TEST(o.status == 10, o.raw);
+    BOOST_TEST(field(o.result, R::ERROR_NAME) == "CONNECT.FAILED");
+    BOOST_TEST(o.session.empty());
+    for (const auto& e : fs::directory_iterator(spool.folder()))
+        BOOST_TEST(e.path().extension() != ".sock", e.path());
 }
 
 BOOST_AUTO_TEST_CASE(a_malformed_token_is_bad_handle) {
