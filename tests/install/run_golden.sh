@@ -1,7 +1,7 @@
 #!/bin/bash
 # tests/install/run_golden.sh [--update] - the installer's dry-runs against expected output.
 #
-# For each platform P in universe unidata d3 jbase:
+# For each platform P in universe unidata d3 jbase qm (qm: also --mode auto, its default):
 #   install/install   --platform P --account /accounts/DEMO --engine-home /opt/P
 #                     --prefix /opt/mvsmtp --mode native|external --dry-run  -> expected/P-MODE.out
 #   install/uninstall (same arguments, --mode native) --dry-run             -> expected/P-uninstall.out
@@ -30,15 +30,17 @@ check() {   # NAME COMMAND...
   if diff -u "$EXPECTED/$name.out" "$TMP/$name.out"; then echo "ok   $name"; else echo "FAIL $name"; status=1; fi
 }
 
-for p in universe unidata d3 jbase; do
+for p in universe unidata d3 jbase qm; do
   args=(--platform "$p" --account /accounts/DEMO --engine-home "/opt/$p" --prefix /opt/mvsmtp --dry-run)
   check "$p-native" "$SRC/install/install" "${args[@]}" --mode native
   check "$p-external" "$SRC/install/install" "${args[@]}" --mode external
   check "$p-uninstall" "$SRC/install/uninstall" "${args[@]}" --mode native
 done
+check "qm-auto" "$SRC/install/install" --platform qm --account /accounts/DEMO --engine-home /opt/qm \
+  --prefix /opt/mvsmtp --dry-run
 
 # The manifest's cfunction names must be the ones the BASIC calls and the C side exports.
-for p in universe unidata d3 jbase; do
+for p in universe unidata d3 jbase qm; do
   while read -r _ basic csym _; do
     grep -rqF -- "$basic" "$SRC/basic/platform/$p" \
       || { echo "FAIL manifest $p: BASIC never uses $basic"; status=1; }
