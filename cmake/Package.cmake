@@ -29,6 +29,10 @@ target_link_options(mvsmtp PRIVATE -Wl,--disable-new-dtags)
 target_link_options(mvsmtp_cli PRIVATE -Wl,--disable-new-dtags)
 
 # --- install rules ------------------------------------------------------------------------
+# cpack, "--target package" and "--target install" take what is built and build nothing
+# (scripts/package.sh builds first), so tests/package/test_bundle.sh can run cpack without
+# starting a second build in a tree that may be building.
+set(CMAKE_SKIP_INSTALL_ALL_DEPENDENCY ON)
 install(TARGETS mvsmtp LIBRARY DESTINATION lib COMPONENT runtime)
 install(TARGETS mvsmtp_cli RUNTIME DESTINATION bin COMPONENT runtime)
 install(FILES ${PROJECT_SOURCE_DIR}/gci/abi/mvsmtp.h DESTINATION include COMPONENT runtime)
