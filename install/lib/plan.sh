@@ -95,6 +95,10 @@ plan_binaries() {
     step_shell "cmake --install $BUILD --prefix $stage --component runtime"
     from=$stage
   fi
+  if [ "$from" -ef "$PREFIX" ]; then   # the .deb's /opt/mvsmtp with the default --prefix
+    note "binaries: the prefix $PREFIX is this bundle: its lib/, bin/ and include/ are used where they are"
+    return 0
+  fi
   step_copy "$from/lib/$lib" "$PREFIX/lib/$lib"
   step_shell "ln -sf $lib $PREFIX/lib/libmvsmtp.so.$MAJOR" "SHELL rm -f $PREFIX/lib/libmvsmtp.so.$MAJOR"
   step_shell "ln -sf libmvsmtp.so.$MAJOR $PREFIX/lib/libmvsmtp.so" "SHELL rm -f $PREFIX/lib/libmvsmtp.so"
