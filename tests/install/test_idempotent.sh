@@ -4,7 +4,7 @@
 # For jBASE native (glue compiled, catalogued into a library directory), UniVerse external
 # (TCL typed into uv) and UniData native (udt, and our lines in a cfuncdef_user that already
 # holds another product's), with tests/install/fake_engine.sh standing in for the engine:
-#   1. install into a temporary account and prefix; the launcher runs the installed mvsmtp
+#   1. install into a temporary account and prefix; the installed mvsmtp runs through its $ORIGIN rpath
 #   2. install again: "nothing to do", and not one file or engine command changes
 #   3. install --force: the same files and catalog, nothing registered twice
 #   4. uninstall: the prefix is gone, the account holds only what it had, the catalog is empty
