@@ -39,6 +39,19 @@ std::string unbase64(const std::string& text) {
 
 std::string challenge_text(const Reply& r) { return r.lines.empty() ? std::string() : r.lines.front(); }
 
+// What a server's error challenge said, safe to show: printable ASCII, bounded.
+std::string printable(const std::string& raw) {
+    std::string out;
+    for (char c : raw) {
+        if (out.size() >= 400) break;
+        const auto u = static_cast<unsigned char>(c);
+        out += (u >= 0x20 && u < 0x7f) ? c : '?';
+    }
+    return out;
+}
+
+constexpr std::size_t kMaxAuthLine = 512;  // RFC 5321 §4.5.3.1.4 applies to AUTH (RFC 4954 §4)
+
 }  // namespace
 
 const char* mechanism_name(Mechanism m) {
@@ -47,6 +60,7 @@ const char* mechanism_name(Mechanism m) {
         case Mechanism::Plain: return "PLAIN";
         case Mechanism::Login: return "LOGIN";
         case Mechanism::XOAuth2: return "XOAUTH2";
+        case Mechanism::OAuthBearer: return "OAUTHBEARER";
     }
     return "PLAIN";
 }
@@ -54,10 +68,13 @@ const char* mechanism_name(Mechanism m) {
 std::optional<Mechanism> parse_mechanism(const std::string& name) {
     std::string u = name;
     for (char& c : u) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    for (Mechanism m : {Mechanism::CramMd5, Mechanism::Plain, Mechanism::Login, Mechanism::XOAuth2})
+    for (Mechanism m : {Mechanism::CramMd5, Mechanism::Plain, Mechanism::Login, Mechanism::XOAuth2,
+                        Mechanism::OAuthBearer})
         if (u == mechanism_name(m)) return m;
     return std::nullopt;
 }
+
+bool is_token_mechanism(Mechanism m) { return m == Mechanism::XOAuth2 || m == Mechanism::OAuthBearer; }
 
 std::optional<Mechanism> choose_mechanism(const Capabilities& caps,
                                           const std::vector<Mechanism>& allowed) {
@@ -68,27 +85,57 @@ std::optional<Mechanism> choose_mechanism(const Capabilities& caps,
     return std::nullopt;
 }
 
-SaslExchange::SaslExchange(Mechanism mechanism, const Credentials& credentials)
-    : mechanism_(mechanism), credentials_(credentials) {}
+SaslExchange::SaslExchange(Mechanism mechanism, const Credentials& credentials, SaslTarget target)
+    : mechanism_(mechanism), credentials_(credentials), target_(std::move(target)) {}
 
-std::string SaslExchange::first_line() {
+std::string SaslExchange::initial_response() const {
     switch (mechanism_) {
         case Mechanism::Plain:  // RFC 4616: authzid NUL authcid NUL passwd
-            return command::auth("PLAIN", base64(std::string(1, '\0') + credentials_.user_ +
-                                                 std::string(1, '\0') + credentials_.secret_));
+            return base64(std::string(1, '\0') + credentials_.user_ + std::string(1, '\0') + credentials_.secret_);
         case Mechanism::XOAuth2:
-            return command::auth("XOAUTH2", base64("user=" + credentials_.user_ + "\x01" +
-                                                   "auth=Bearer " + credentials_.secret_ +
-                                                   "\x01\x01"));
-        case Mechanism::Login: return command::auth("LOGIN");
-        case Mechanism::CramMd5: return command::auth("CRAM-MD5");
+            return base64("user=" + credentials_.user_ + "\x01" + "auth=Bearer " + credentials_.secret_ + "\x01\x01");
+        case Mechanism::OAuthBearer: {
+            // RFC 7628 §3.1. The gs2 header escapes ',' and '=' in the authzid (RFC 5801 §4).
+            std::string authzid;
+            for (char c : credentials_.user_) {
+                if (c == ',') authzid += "=2C";
+                else if (c == '=') authzid += "=3D";
+                else authzid += c;
+            }
+            std::string kv = "n,a=" + authzid + ",\x01";
+            if (!target_.host.empty()) kv += "host=" + target_.host + "\x01";
+            if (target_.port > 0) kv += "port=" + std::to_string(target_.port) + "\x01";
+            return base64(kv + "auth=Bearer " + credentials_.secret_ + "\x01\x01");
+        }
+        case Mechanism::Login:
+        case Mechanism::CramMd5: break;
     }
-    return command::auth("PLAIN");
+    return {};
+}
+
+std::string SaslExchange::first_line() {
+    const std::string name = mechanism_name(mechanism_);
+    const std::string ir = initial_response();
+    if (ir.empty()) return command::auth(name);
+    if (std::string("AUTH ").size() + name.size() + 1 + ir.size() + 2 > kMaxAuthLine) {
+        initial_response_pending_ = true;
+        return command::auth(name);
+    }
+    return command::auth(name, ir);
 }
 
 std::string SaslExchange::respond(const Reply& challenge) {
     if (++round_ > kMaxRounds)
         throw Error(ErrorCode::ProtocolError, "AUTH exchange did not finish after 10 rounds");
+    if (initial_response_pending_) {
+        // AUTH went without its initial response; the server's empty 334 asks for it.
+        initial_response_pending_ = false;
+        if (!challenge_text(challenge).empty())
+            throw Error(ErrorCode::ProtocolError,
+                        std::string("unexpected AUTH challenge for ") + mechanism_name(mechanism_));
+        --round_;  // the exchange proper starts now
+        return command::auth_response(initial_response());
+    }
     switch (mechanism_) {
         case Mechanism::Login:
             // Username first, then password, whatever the prompts say: servers word them
@@ -106,16 +153,21 @@ std::string SaslExchange::respond(const Reply& challenge) {
             }
             break;
         case Mechanism::XOAuth2:
-            // The server explains the failure in a base64 JSON challenge and waits for an
-            // empty line before its final 5xx; answering anything else desynchronises.
-            if (round_ == 1) return command::auth_response("");
+        case Mechanism::OAuthBearer:
+            // The server explains the failure in a base64 JSON challenge and waits for the
+            // client to give up before its final 5xx: an empty line for XOAUTH2, a single ^A
+            // for OAUTHBEARER (RFC 7628 §3.2.3). A second challenge is never answered: the
+            // same token is not tried again.
+            if (round_ == 1) {
+                server_error_ = printable(unbase64(challenge_text(challenge)));
+                return command::auth_response(mechanism_ == Mechanism::XOAuth2 ? "" : base64("\x01"));
+            }
             break;
         case Mechanism::Plain:
             // We always send an initial response; an empty 334 means the server wants it
             // again (RFC 4954 §4).
             if (round_ == 1 && challenge_text(challenge).empty())
-                return command::auth_response(base64(std::string(1, '\0') + credentials_.user_ +
-                                                     std::string(1, '\0') + credentials_.secret_));
+                return command::auth_response(initial_response());
             break;
     }
     throw Error(ErrorCode::ProtocolError,

@@ -7,17 +7,20 @@ namespace mvsmtp::command {
 namespace {
 
 constexpr std::size_t kMaxCommandLine = 512;  // RFC 5321 §4.5.3.1.4, CRLF included
+// A SASL response line may be longer: RFC 4954 §4 has servers accept 12,288 octets, which
+// carries an OAuth access token of any realistic length.
+constexpr std::size_t kMaxSaslResponseLine = 12288;
 
 bool has_line_break_or_nul(std::string_view s) {
     return s.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos;
 }
 
-std::string finish(std::string line) {
+std::string finish(std::string line, std::size_t limit = kMaxCommandLine) {
     if (has_line_break_or_nul(line))
         throw Error(ErrorCode::BadArgument, "SMTP command argument contains CR, LF or NUL");
     line += "\r\n";
-    if (line.size() > kMaxCommandLine)
-        throw Error(ErrorCode::BadArgument, "SMTP command line longer than 512 octets");
+    if (line.size() > limit)
+        throw Error(ErrorCode::BadArgument, "SMTP command line longer than " + std::to_string(limit) + " octets");
     return line;
 }
 
@@ -58,7 +61,9 @@ std::string auth(std::string_view mechanism, std::string_view initial_response) 
     return finish(std::move(line));
 }
 
-std::string auth_response(std::string_view response) { return finish(std::string(response)); }
+std::string auth_response(std::string_view response) {
+    return finish(std::string(response), kMaxSaslResponseLine);
+}
 
 std::string mail_from(std::string_view address, const std::vector<std::string>& parameters) {
     return path_command("MAIL FROM:", address, parameters);

@@ -133,7 +133,7 @@ void apply(Profile& p, const std::string& key, const std::string& value, Pending
             pos = end + 1;
             if (word.empty() || ascii_lower(word) == "auto") continue;
             const auto m = parse_mechanism(word);
-            if (!m) throw Error(ErrorCode::BadOption, "unknown AUTH mechanism \"" + word + "\" (use PLAIN, LOGIN, CRAM-MD5 or XOAUTH2)");
+            if (!m) throw Error(ErrorCode::BadOption, "unknown AUTH mechanism \"" + word + "\" (use PLAIN, LOGIN, CRAM-MD5, XOAUTH2 or OAUTHBEARER)");
             p.auth.push_back(*m);
         }
     } else if (key == "allow_plaintext_auth") {

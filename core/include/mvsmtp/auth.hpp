@@ -1,12 +1,16 @@
 // mvsmtp/auth.hpp — SMTP AUTH (RFC 4954): PLAIN (RFC 4616), LOGIN, CRAM-MD5 (RFC 2195),
-// XOAUTH2 (Google/Microsoft).
+// XOAUTH2 (Google/Microsoft) and OAUTHBEARER (RFC 7628).
 //
 //   Credentials cred("user", "secret");
 //   auto mech = choose_mechanism(caps, {});        // strongest the server offers
 //   SaslExchange sasl(*mech, cred);
 //   send(sasl.first_line());                       // "AUTH PLAIN AHVzZXIAc2VjcmV0"
 //   while (reply.code == 334) send(sasl.respond(reply));
+//   sasl.server_error();                           // XOAUTH2/OAUTHBEARER: the server's JSON
 //
+// An initial response that would make the AUTH line longer than 512 octets (a 2,500-character
+// access token does) is not put on it: AUTH goes alone and the response answers the empty
+// 334 (RFC 4954 §4), on a line of up to 12,288 octets.
 // Credentials never print their secret: there is no operator<< and no accessor that logs.
 // Every line produced here is secret; the connection's transcript redacts it.
 #pragma once
@@ -19,11 +23,19 @@
 
 namespace mvsmtp {
 
-enum class Mechanism { CramMd5, Plain, Login, XOAuth2 };
+enum class Mechanism { CramMd5, Plain, Login, XOAuth2, OAuthBearer };
 
 const char* mechanism_name(Mechanism m);
-// "PLAIN", "login", "CRAM-MD5", "XOAUTH2" → Mechanism; nullopt for anything else.
+// "PLAIN", "login", "CRAM-MD5", "XOAUTH2", "OAUTHBEARER" → Mechanism; nullopt for anything else.
 std::optional<Mechanism> parse_mechanism(const std::string& name);
+// XOAUTH2 and OAUTHBEARER: the secret is an OAuth 2.0 access token, not a password.
+bool is_token_mechanism(Mechanism m);
+
+// Where the client connected: OAUTHBEARER names it to the server (RFC 7628 §3.1).
+struct SaslTarget {
+    std::string host;
+    int port = 0;
+};
 
 class Credentials {
 public:
@@ -35,12 +47,12 @@ public:
 
 private:
     std::string user_;
-    std::string secret_;  // password, or the OAuth2 access token for XOAUTH2
+    std::string secret_;  // password, or the OAuth 2.0 access token for XOAUTH2/OAUTHBEARER
 };
 
 // Picks from `allowed` (or, when empty, the default order CRAM-MD5, PLAIN, LOGIN: CRAM-MD5
 // never sends the password itself; LOGIN last as it is the least specified) the first one
-// the server offers. XOAUTH2 is used only when asked for, because its secret is a token.
+// the server offers. XOAUTH2/OAUTHBEARER are used only when asked for: their secret is a token.
 std::optional<Mechanism> choose_mechanism(const Capabilities& caps,
                                           const std::vector<Mechanism>& allowed);
 
@@ -48,8 +60,12 @@ class SaslExchange {
 public:
     static constexpr int kMaxRounds = 10;  // a server that keeps challenging is broken
 
-    SaslExchange(Mechanism mechanism, const Credentials& credentials);
+    SaslExchange(Mechanism mechanism, const Credentials& credentials, SaslTarget target = {});
     Mechanism mechanism() const { return mechanism_; }
+    // XOAUTH2/OAUTHBEARER: the error the server explained in a 334 challenge, decoded
+    // (e.g. {"status":"401","schemes":"bearer","scope":"..."}); printable ASCII only, at
+    // most 400 characters; "" when none came.
+    const std::string& server_error() const { return server_error_; }
     // The AUTH command line, with an initial response where the mechanism has one.
     std::string first_line();
     // The answer to a 334 challenge. Throws Error(ProtocolError) on a challenge that makes
@@ -57,8 +73,13 @@ public:
     std::string respond(const Reply& challenge);
 
 private:
+    std::string initial_response() const;
+
     Mechanism mechanism_;
     const Credentials& credentials_;
+    SaslTarget target_;
+    bool initial_response_pending_ = false;  // AUTH went alone: the first 334 asks for it
+    std::string server_error_;
     int round_ = 0;
 };
 

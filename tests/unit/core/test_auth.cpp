@@ -47,6 +47,57 @@ BOOST_AUTO_TEST_CASE(xoauth2_answers_error_challenge_with_empty_line) {
     BOOST_TEST(s.respond(challenge("eyJzdGF0dXMiOiI0MDEifQ==")) == "\r\n");
 }
 
+BOOST_AUTO_TEST_CASE(xoauth2_keeps_the_servers_json_error) {
+    Credentials c("u@example.com", "tok");
+    SaslExchange s(Mechanism::XOAuth2, c);
+    s.first_line();
+    // {"status":"401","schemes":"bearer","scope":"https://mail.google.com/"}
+    s.respond(challenge("eyJzdGF0dXMiOiI0MDEiLCJzY2hlbWVzIjoiYmVhcmVyIiwic2NvcGUiOiJodHRwczovL21haWwuZ29vZ2xlLmNvbS8ifQ=="));
+    BOOST_TEST(s.server_error() == R"({"status":"401","schemes":"bearer","scope":"https://mail.google.com/"})");
+    // the server must now end the exchange: a second challenge is a protocol error, not a retry
+    BOOST_CHECK_THROW(s.respond(challenge("eyJzdGF0dXMiOiI0MDEifQ==")), Error);
+}
+
+BOOST_AUTO_TEST_CASE(oauthbearer_rfc7628_initial_response) {
+    Credentials c("user@example.com", "vF9dft4qmTc2Nvb3RlckBhbHRhdmlzdGEuY29tCg==");
+    SaslExchange s(Mechanism::OAuthBearer, c, SaslTarget{"server.example.com", 143});
+    // RFC 7628 §3.1's example, byte for byte: gs2 header "n,a=user," then host, port and auth,
+    // each ended by ^A, and a final ^A
+    BOOST_TEST(s.first_line() ==
+               "AUTH OAUTHBEARER bixhPXVzZXJAZXhhbXBsZS5jb20sAWhvc3Q9c2VydmVyLmV4YW1wbGUuY29tAXBvcnQ9MTQzAWF1dGg9"
+               "QmVhcmVyIHZGOWRmdDRxbVRjMk52YjNSbGNrQmhiSFJoZG1semRHRXVZMjl0Q2c9PQEB\r\n");
+    // RFC 7628 §3.2.3: after the server's error challenge the client sends a single ^A
+    BOOST_TEST(s.respond(challenge("eyJzdGF0dXMiOiJpbnZhbGlkX3Rva2VuIn0=")) == "AQ==\r\n");
+    BOOST_TEST(s.server_error() == R"({"status":"invalid_token"})");
+}
+
+BOOST_AUTO_TEST_CASE(token_of_2500_characters_goes_after_the_334) {
+    // RFC 4954 §4: an initial response that would make the AUTH line longer than 512 octets
+    // is not sent on it; AUTH goes alone and the response answers the empty 334.
+    const std::string token(2500, 'T');
+    Credentials c("billing@contoso.example", token);
+    for (Mechanism m : {Mechanism::XOAuth2, Mechanism::OAuthBearer}) {
+        SaslExchange s(m, c, SaslTarget{"smtp.office365.com", 587});
+        BOOST_TEST(s.first_line() == std::string("AUTH ") + mechanism_name(m) + "\r\n");
+        const std::string response = s.respond(challenge(""));
+        BOOST_TEST(response.size() > 3300u);
+        BOOST_TEST(response.substr(response.size() - 2) == "\r\n");
+        BOOST_TEST(response.find(' ') == std::string::npos);
+    }
+    // short ones keep the initial response (one round trip less)
+    Credentials shorter("u@example.com", std::string(300, 'T'));
+    SaslExchange s(Mechanism::XOAuth2, shorter);
+    BOOST_TEST(s.first_line().size() <= 512u);
+    BOOST_TEST(s.first_line().rfind("AUTH XOAUTH2 ", 0) == 0);
+}
+
+BOOST_AUTO_TEST_CASE(long_password_plain_goes_after_the_334_too) {
+    Credentials c("u", std::string(600, 'p'));
+    SaslExchange s(Mechanism::Plain, c);
+    BOOST_TEST(s.first_line() == "AUTH PLAIN\r\n");
+    BOOST_TEST(s.respond(challenge("")).size() > 800u);
+}
+
 BOOST_AUTO_TEST_CASE(choose_strongest_offered_or_allowed) {
     BOOST_TEST((*choose_mechanism(offering("PLAIN LOGIN CRAM-MD5"), {}) == Mechanism::CramMd5));
     BOOST_TEST((*choose_mechanism(offering("LOGIN PLAIN"), {}) == Mechanism::Plain));
@@ -54,6 +105,8 @@ BOOST_AUTO_TEST_CASE(choose_strongest_offered_or_allowed) {
     BOOST_TEST((*choose_mechanism(offering("PLAIN LOGIN"), {Mechanism::Login}) == Mechanism::Login));
     BOOST_TEST(!choose_mechanism(offering("XOAUTH2"), {}).has_value());
     BOOST_TEST(!choose_mechanism(offering("PLAIN"), {Mechanism::CramMd5}).has_value());
+    BOOST_TEST((*choose_mechanism(offering("PLAIN OAUTHBEARER"), {Mechanism::XOAuth2, Mechanism::OAuthBearer}) ==
+                Mechanism::OAuthBearer));
 }
 
 BOOST_AUTO_TEST_CASE(endless_challenges_stop) {
@@ -66,7 +119,7 @@ BOOST_AUTO_TEST_CASE(endless_challenges_stop) {
 }
 
 BOOST_AUTO_TEST_CASE(mechanism_names_round_trip) {
-    for (auto m : {Mechanism::Plain, Mechanism::Login, Mechanism::CramMd5, Mechanism::XOAuth2})
+    for (auto m : {Mechanism::Plain, Mechanism::Login, Mechanism::CramMd5, Mechanism::XOAuth2, Mechanism::OAuthBearer})
         BOOST_TEST((*parse_mechanism(mechanism_name(m)) == m));
     BOOST_TEST((*parse_mechanism("cram-md5") == Mechanism::CramMd5));
     BOOST_TEST(!parse_mechanism("NTLM").has_value());
