@@ -7,18 +7,23 @@
 #   127.0.0.1:2525   Postfix  STARTTLS; AUTH PLAIN/LOGIN/CRAM-MD5 only after STARTTLS; AUTH required
 #   127.0.0.1:2465   Postfix  implicit TLS; AUTH required
 #   127.0.0.1:2526   Postfix  cleartext, no STARTTLS, AUTH offered; 127.0.0.0/8 may send without AUTH
+#   127.0.0.1:2587   Postfix  STARTTLS; AUTH XOAUTH2/OAUTHBEARER only after STARTTLS; AUTH required
+#                             (a second Dovecot checks the bearer token at 9443/introspect)
 #   127.0.0.2:25     Postfix  "mx1.example.test" (no AUTH)
 #   127.0.0.3:25     Postfix  "mx2.example.test" (no AUTH)
 #   127.0.0.1:2500   smtp-sink (accepts and discards; no TLS, no AUTH)
 #   127.0.0.1:5353   dnsmasq (udp+tcp): MX/A/TXT records for example.test
 #   127.0.0.1:8025   aiosmtpd capture server, STARTTLS, AUTH required  (capture_server.py)
 #   127.0.0.1:8465   aiosmtpd capture server, implicit TLS, AUTH required
+#   127.0.0.1:9443   HTTPS OAuth 2.0 authorization server for tests (oauth_server.py: token,
+#                    device code, introspection endpoints and a /_test/ control API)
 #
 # On every Postfix listener: RCPT reject@example.test -> 550 5.1.1, tempfail@example.test -> 450 4.2.1.
 # Postfix delivery: $MVSMTP_TESTBED/vmail/<domain>/<user>/new (testuser, alice, bob, carol, dave at
 # example.test), any other address -> $MVSMTP_TESTBED/vmail/catchall/new. Nothing is relayed out.
 # aiosmtpd delivery (raw bytes as received): $MVSMTP_TESTBED/aiosmtpd-maildir/new
 # SASL users: testuser@example.test/testpass, alice@example.test/alicepass.
+# OAuth (2587): any username whose access token oauth_server.py (after POST /_test/reset) issued.
 # Trust anchor for the server certificate: $MVSMTP_TESTBED/tls/ca.crt
 set -euo pipefail
 
@@ -28,16 +33,21 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 PFCONF="$TB/postfix"            # our own Postfix config directory (postfix -c); /etc/postfix is untouched
 DCONF="$TB/dovecot/dovecot.conf"
 DRUN="$TB/dovecot/run"          # Dovecot base_dir
+OCONF="$TB/dovecot-oauth/dovecot.conf"   # second Dovecot: XOAUTH2/OAUTHBEARER via introspection
+ORUN="$TB/dovecot-oauth/run"
 LOG="$TB/log"
 RIGLOG="$LOG/rig.log"           # output of the commands this script runs
 
 # every socket the rig provides: "protocol address process-name"
 LISTENERS=("tcp 127.0.0.1:2525 master" "tcp 127.0.0.1:2465 master" "tcp 127.0.0.1:2526 master"
+           "tcp 127.0.0.1:2587 master"
            "tcp 127.0.0.2:25 master" "tcp 127.0.0.3:25 master" "tcp 127.0.0.1:2500 smtp-sink"
            "tcp 127.0.0.1:8025 python3" "tcp 127.0.0.1:8465 python3"
+           "tcp 127.0.0.1:9443 python3"
            "tcp 127.0.0.1:5353 dnsmasq" "udp 127.0.0.1:5353 dnsmasq")
 PACKAGES=(postfix dovecot-core python3-aiosmtpd openssl ca-certificates procps iproute2 tmux
-          dnsmasq-base swaks libnet-ssleay-perl libio-socket-ssl-perl libauthen-sasl-perl curl)
+          dnsmasq-base swaks libnet-ssleay-perl libio-socket-ssl-perl libauthen-sasl-perl curl
+          python3-cryptography)
 MAILBOX_USERS=(testuser alice bob carol dave)
 
 die() { echo "rig.sh: error: $*" >&2; exit 1; }
@@ -147,6 +157,7 @@ wait_listeners() {
     [ -z "$missing" ] && return 0
     pid_alive "$TB/smtp-sink.pid" smtp-sink || die_log "smtp-sink exited" "$LOG/smtp-sink.log"
     pid_alive "$TB/capture.pid" capture_server.py || die_log "capture_server.py exited" "$LOG/capture.log"
+    pid_alive "$TB/oauth.pid" oauth_server.py || die_log "oauth_server.py exited" "$LOG/oauth.log"
     pid_alive "$TB/dnsmasq.pid" dnsmasq || die_log "dnsmasq exited" "$LOG/dnsmasq.log"
     sleep 0.1
   done
@@ -169,6 +180,7 @@ put_file() {
 
 postfix_running() { postfix -c "$PFCONF" status >/dev/null 2>&1; }
 dovecot_running() { pid_alive "$DRUN/master.pid" dovecot; }
+dovecot_oauth_running() { pid_alive "$ORUN/master.pid" dovecot; }
 
 # ---------------------------------------------------------------- certificates
 make_certs() {
@@ -242,16 +254,90 @@ service auth {
   }
 }
 EOF
-  if dovecot_running; then
-    [ "$CHANGED" = 0 ] || run doveadm -c "$DCONF" reload
+  dovecot_up "$DCONF" "$DRUN" dovecot
+}
+
+# dovecot_up CONF BASE_DIR LOGNAME: reload the instance when CHANGED=1, start it if it is down.
+# A reload leaves the old auth process serving the Postfix smtpd processes that are already
+# connected to it, so a reload also sets DOVECOT_RELOADED=1 (start_postfix then reloads Postfix).
+dovecot_up() {
+  local conf=$1 base=$2 name=$3
+  if pid_alive "$base/master.pid" dovecot; then
+    [ "$CHANGED" = 0 ] || { run doveadm -c "$conf" reload; DOVECOT_RELOADED=1; }
   else
-    rm -f "$DRUN/master.pid"
+    rm -f "$base/master.pid"
     # Detached stdio: a Dovecot holding the caller's stdout open would hang pipelines and CI.
-    if ! dovecot -c "$DCONF" </dev/null >"$LOG/dovecot-start.log" 2>&1; then
-      tail -n 5 "$LOG/dovecot-start.log" >&2
-      die "dovecot failed to start (see $LOG/dovecot-start.log and $LOG/dovecot.log)"
+    if ! dovecot -c "$conf" </dev/null >"$LOG/$name-start.log" 2>&1; then
+      tail -n 5 "$LOG/$name-start.log" >&2
+      die "$name failed to start (see $LOG/$name-start.log and $LOG/$name.log)"
     fi
   fi
+}
+
+# Second instance for 127.0.0.1:2587: XOAUTH2 and OAUTHBEARER only; every bearer token is
+# checked by RFC 7662 introspection at oauth_server.py (127.0.0.1:9443), so tests control the
+# outcome through its /_test/ API (revoke, reject_all_tokens, ...).
+start_dovecot_oauth() {
+  local d="$TB/dovecot-oauth"
+  mkdir -p "$d/state" "$ORUN"
+  CHANGED=$CERTS_CHANGED   # the oauth2 passdb reads the CA when the auth process starts
+  put_file "$d/oauth2.conf.ext" <<EOF
+# Generated by tests/testbed/rig.sh: oauth2 passdb of the second Dovecot (Dovecot 2.3.19).
+# No tokeninfo_url: with force_introspection every token goes to the introspection endpoint,
+# POSTed as form "token=<token>" (the token is never in a URL, so never in a log line).
+introspection_url = https://127.0.0.1:9443/introspect
+introspection_mode = post
+force_introspection = yes
+username_attribute = username
+active_attribute = active
+active_value = true
+tls_ca_cert_file = $TB/tls/ca.crt
+timeout_msecs = 10000
+# debug = yes would log the introspection answers; keep it off
+debug = no
+EOF
+  chown root:dovecot "$d/oauth2.conf.ext"; chmod 0640 "$d/oauth2.conf.ext"
+  put_file "$OCONF" <<EOF
+# Generated by tests/testbed/rig.sh: OAuth 2.0 bearer-token authentication for Postfix (2587).
+instance_name = mvsmtp-oauth
+base_dir = $ORUN
+state_dir = $d/state
+log_path = $LOG/dovecot-oauth.log
+protocols =
+listen = 127.0.0.1
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = xoauth2 oauthbearer
+# failures are logged with the reason, never with the token (no auth_debug, no
+# auth_verbose_passwords: those would show the SASL response)
+auth_verbose = yes
+auth_verbose_passwords = no
+auth_debug = no
+auth_debug_passwords = no
+auth_failure_delay = 0
+passdb {
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = $d/oauth2.conf.ext
+}
+userdb {
+  driver = static
+  args = uid=vmail gid=vmail home=$TB/vmail/%d/%n
+}
+service anvil {
+  unix_listener anvil-auth-penalty {
+    mode = 0
+  }
+}
+service auth {
+  unix_listener /var/spool/postfix/private/auth-oauth {
+    mode = 0660
+    user = postfix
+    group = postfix
+  }
+}
+EOF
+  dovecot_up "$OCONF" "$ORUN" dovecot-oauth
 }
 
 # ---------------------------------------------------------------- Postfix
@@ -341,6 +427,12 @@ EOF
   -o syslog_name=postfix/plain2526
   -o smtpd_tls_security_level=none
   -o smtpd_sasl_auth_enable=yes
+127.0.0.1:2587    inet  n       -      n      -      -       smtpd
+  -o syslog_name=postfix/oauth2587
+  -o smtpd_sasl_auth_enable=yes
+  -o smtpd_tls_auth_only=yes
+  -o smtpd_sasl_path=private/auth-oauth
+  -o smtpd_relay_restrictions=permit_sasl_authenticated,reject
 127.0.0.2:25      inet  n       -      n      -      -       smtpd
   -o syslog_name=postfix/mx1
   -o myhostname=mx1.example.test
@@ -381,7 +473,7 @@ start_postfix() {
   CHANGED=0
   write_postfix_config
   if postfix_running; then
-    [ "$CHANGED$CERTS_CHANGED" = 00 ] || run postfix -c "$PFCONF" reload
+    [ "$CHANGED$CERTS_CHANGED$DOVECOT_RELOADED" = 000 ] || run postfix -c "$PFCONF" reload
   else
     # "postfix start" runs Postfix's own integrity checks (postfix-script check-fatal/-warn)
     run postfix -c "$PFCONF" start
@@ -432,6 +524,22 @@ start_capture() {
   echo $! >"$TB/capture.pid"
 }
 
+start_oauth() {
+  # restart it when the script (or the certificate) changed since it was started
+  local stamp; stamp="$(cksum <"$HERE/oauth_server.py") $HERE"
+  if pid_alive "$TB/oauth.pid" oauth_server.py; then
+    if [ "$CERTS_CHANGED" = 0 ] && [ "$(cat "$TB/oauth.stamp" 2>/dev/null)" = "$stamp" ]; then
+      return 0
+    fi
+    stop_pidfile "$TB/oauth.pid" oauth_server.py
+  fi
+  [ -x /usr/bin/python3 ] || die "/usr/bin/python3 missing (run: $0 install)"
+  printf '%s\n' "$stamp" >"$TB/oauth.stamp"
+  MVSMTP_TESTBED=$TB setsid /usr/bin/python3 "$HERE/oauth_server.py" \
+    </dev/null >"$LOG/oauth.log" 2>&1 &
+  echo $! >"$TB/oauth.pid"
+}
+
 cmd_start() {
   need_root
   local tool
@@ -441,29 +549,35 @@ cmd_start() {
   mkdir -p "$TB" "$LOG"
   chmod 0755 "$TB"
   : >"$RIGLOG"
-  CERTS_CHANGED=0
+  CERTS_CHANGED=0 DOVECOT_RELOADED=0
   make_certs
   start_dovecot
+  start_dovecot_oauth
   start_postfix
   start_sink
   start_dns
   start_capture
+  start_oauth
   wait_listeners
   postfix_running || die_log "postfix is not running" "$LOG/postfix.log"
   dovecot_running || die_log "dovecot is not running" "$LOG/dovecot.log"
+  dovecot_oauth_running || die_log "dovecot (oauth) is not running" "$LOG/dovecot-oauth.log"
   echo "mvsmtp test rig running in $TB"
 }
 
 cmd_stop() {
   need_root
   # Dovecot's master takes ~1 s to exit: signal it first, wait for it last.
-  local dovecot_was_running=0
+  local dovecot_was_running=0 oauth_was_running=0
   if dovecot_running; then dovecot_was_running=1; kill "$(tr -dc '0-9' 2>/dev/null <"$DRUN/master.pid")" 2>/dev/null || true; fi
+  if dovecot_oauth_running; then oauth_was_running=1; kill "$(tr -dc '0-9' 2>/dev/null <"$ORUN/master.pid")" 2>/dev/null || true; fi
   stop_pidfile "$TB/capture.pid" capture_server.py
+  stop_pidfile "$TB/oauth.pid" oauth_server.py
   stop_pidfile "$TB/smtp-sink.pid" smtp-sink
   stop_pidfile "$TB/dnsmasq.pid" dnsmasq
   if [ -f "$PFCONF/main.cf" ] && postfix_running; then run postfix -c "$PFCONF" stop; fi
   [ "$dovecot_was_running" = 0 ] || stop_pidfile "$DRUN/master.pid" dovecot
+  [ "$oauth_was_running" = 0 ] || stop_pidfile "$ORUN/master.pid" dovecot
   # everything we started is gone once none of our sockets is bound
   local i still=""
   for i in $(seq 50); do
