@@ -13,6 +13,7 @@
 
 #include "mvsmtp/error.hpp"
 #include "platform.hpp"
+#include "secret_file.hpp"
 #include "mvsmtp/text.hpp"
 
 namespace mvsmtp {
@@ -54,24 +55,8 @@ std::string find_config(const std::string& explicit_path) {
     return {};
 }
 
-void refuse_if_shared(const std::string& path, const std::string& what) {
-    if (platform::readable_by_others(path))
-        throw Error(ErrorCode::ConfigInsecure,
-                    what + " " + path + " holds a secret but other users can read it (mode " +
-                        platform::mode_string(path) + "); fix it with: chmod 600 " + path);
-}
-
 std::string read_password_file(const std::string& path) {
-    if (!file_exists(path))
-        throw Error(ErrorCode::PasswordFile, "password file " + path + " not found");
-    refuse_if_shared(path, "password file");
-    std::ifstream in(path, std::ios::binary);
-    std::string line;
-    if (!in || !std::getline(in, line))
-        throw Error(ErrorCode::PasswordFile, "password file " + path + " cannot be read or is empty");
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.empty()) throw Error(ErrorCode::PasswordFile, "password file " + path + " is empty");
-    return line;
+    return read_secret_line(path, ErrorCode::PasswordFile, "password file");
 }
 
 int parse_int(const std::string& key, const std::string& value, int lo, int hi) {
@@ -96,7 +81,58 @@ struct Pending {
     bool port_set = false;
     bool smtps_scheme = false;  // the server in force was given as smtps://
     std::string password_file;
+    std::string client_secret_file;
 };
+
+// oauth_* keys; false when `key` is not one of them.
+bool apply_oauth(OAuthSettings& o, const std::string& key, const std::string& value, Pending& pending) {
+    if (key == "oauth_grant") {
+        const std::string v = ascii_lower(value);
+        if (v.empty() || v == "none") o.grant = OAuthGrant::None;
+        else if (v == "client_credentials") o.grant = OAuthGrant::ClientCredentials;
+        else if (v == "refresh_token" || v == "device_code") o.grant = OAuthGrant::RefreshToken;
+        else if (v == "static") o.grant = OAuthGrant::Static;
+        else throw Error(ErrorCode::BadOption, "oauth_grant must be client_credentials, refresh_token or static (got \"" + value + "\")");
+    } else if (key == "oauth_provider") { o.provider = value;
+    } else if (key == "oauth_tenant") { o.tenant = value;
+    } else if (key == "oauth_authority") { o.authority = value;
+    } else if (key == "oauth_client_id") { o.client_id = value;
+    } else if (key == "oauth_client_secret") { o.client_secret = value;
+    } else if (key == "oauth_client_secret_file") { pending.client_secret_file = value;
+    } else if (key == "oauth_client_certificate") { o.client_certificate = value;
+    } else if (key == "oauth_client_key") { o.client_key = value;
+    } else if (key == "oauth_scope") { o.scope = value;
+    } else if (key == "oauth_token_url") { o.token_url = value;
+    } else if (key == "oauth_device_url") { o.device_url = value;
+    } else if (key == "oauth_ca_file") { o.ca_file = value;
+    } else if (key == "oauth_cache") { o.cache_dir = value;
+    } else if (key == "oauth_refresh_token_file") { o.refresh_token_file = value;
+    } else if (key == "oauth_token_file") { o.token_file = value;
+    } else {
+        return false;
+    }
+    return true;
+}
+
+// The OAuth part of a finished profile: its user, timeouts and secret, and AUTH limited to
+// the token mechanisms (a token is never sent as a password).
+void finish_oauth(Profile& p, const Pending& pending) {
+    OAuthSettings& o = p.oauth;
+    if (!o.enabled()) return;
+    o.user = p.user;
+    o.profile = p.name.empty() ? "default" : p.name;
+    o.timeouts = p.timeouts;
+    if (!pending.client_secret_file.empty())
+        o.client_secret = read_secret_line(pending.client_secret_file, ErrorCode::PasswordFile, "OAuth client secret file");
+    if (!p.password.empty())
+        throw Error(ErrorCode::BadOption, "profile [" + o.profile + "] sets both a password and oauth_grant: use one");
+    finish_oauth_settings(o);
+    if (p.auth.empty()) p.auth = {Mechanism::XOAuth2, Mechanism::OAuthBearer};
+    for (Mechanism m : p.auth)
+        if (!is_token_mechanism(m))
+            throw Error(ErrorCode::BadOption, std::string("auth = ") + mechanism_name(m) + " cannot carry an OAuth token: use "
+                                              "XOAUTH2 or OAUTHBEARER with oauth_grant");
+}
 
 void apply(Profile& p, const std::string& key, const std::string& value, Pending& pending) {
     bool& port_set = pending.port_set;
@@ -156,6 +192,7 @@ void apply(Profile& p, const std::string& key, const std::string& value, Pending
         if (!value.empty()) p.keepalive_seconds = parse_int(key, value, 0, 86400);
     } else if (key == "pipelining") {
         if (!value.empty()) p.pipelining = parse_bool(key, value);
+    } else if (apply_oauth(p.oauth, key, value, pending)) {
     } else if (key == "charset") {
         const std::string c = ascii_lower(value);
         if (!c.empty() && c != "utf-8" && c != "utf8" && c != "cp1252" && c != "windows-1252" &&
@@ -171,7 +208,11 @@ const std::vector<std::string>& profile_keys() {
     static const std::vector<std::string> keys = {
         "server", "port", "tls", "user", "password", "password_file", "auth",
         "allow_plaintext_auth", "from", "helo", "ca_file", "connect_timeout", "timeout",
-        "outbox", "charset", "transcript", "keepalive", "pipelining"};
+        "outbox", "charset", "transcript", "keepalive", "pipelining",
+        "oauth_grant", "oauth_provider", "oauth_tenant", "oauth_authority", "oauth_client_id",
+        "oauth_client_secret", "oauth_client_secret_file", "oauth_client_certificate", "oauth_client_key",
+        "oauth_scope", "oauth_token_url", "oauth_device_url", "oauth_ca_file", "oauth_cache",
+        "oauth_refresh_token_file", "oauth_token_file"};
     return keys;
 }
 
@@ -240,7 +281,7 @@ Profile load_profile(const ProfileRequest& request) {
                 if (std::find(known.begin(), known.end(), key) == known.end())
                     throw Error(ErrorCode::ConfigInvalid, "unknown key \"" + k + "\" in profile [" + section +
                                                               "] of " + path);
-                if (key == "password") refuse_if_shared(path, "configuration file");
+                if (key == "password" || key == "oauth_client_secret") refuse_if_shared(path, "configuration file");
                 apply(p, key, trim(ini->getRawString(section + "." + k)), pending);
             }
         } else if (!request.profile.empty()) {
@@ -268,6 +309,7 @@ Profile load_profile(const ProfileRequest& request) {
     }
     if (!pending.password_file.empty()) p.password = read_password_file(pending.password_file);
     if (!pending.port_set) p.port = p.tls == TlsMode::Implicit ? 465 : 587;
+    finish_oauth(p, pending);
     return p;
 }
 

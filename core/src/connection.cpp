@@ -12,6 +12,7 @@
 
 #include "mvsmtp/error.hpp"
 #include "platform.hpp"
+#include "tcp_tls.hpp"
 #include "tls_context.hpp"
 
 namespace mvsmtp {
@@ -19,8 +20,6 @@ namespace {
 
 constexpr std::size_t kReceiveChunk = 16 * 1024;
 constexpr std::size_t kFlushThreshold = 64 * 1024;
-
-Poco::Timespan millis(int ms) { return Poco::Timespan(static_cast<Poco::Timespan::TimeDiff>(ms) * 1000); }
 
 }  // namespace
 
@@ -54,46 +53,9 @@ void Connection::note(Direction d, std::string_view text) {
 
 void Connection::connect(const std::string& host, int port) {
     close();
-    if (port <= 0 || port > 65535) throw Error(ErrorCode::BadOption, "port out of range");
-    std::vector<Poco::Net::IPAddress> addresses;
-    Poco::Net::IPAddress literal;
-    if (Poco::Net::IPAddress::tryParse(host, literal)) {
-        addresses.push_back(literal);
-    } else {
-        try {
-            addresses = Poco::Net::DNS::resolve(host).addresses();
-        } catch (const Poco::Exception& e) {
-            throw Error(ErrorCode::DnsFailed, "cannot resolve mail server " + host + ": " + e.message());
-        }
-        if (addresses.empty()) throw Error(ErrorCode::DnsFailed, "no address for mail server " + host);
-    }
-    std::string last_error;
-    ErrorCode last_code = ErrorCode::ConnectFailed;
-    for (const auto& address : addresses) {
-        const Poco::Net::SocketAddress target(address, static_cast<Poco::UInt16>(port));
-        try {
-            Poco::Net::StreamSocket s(target.family());
-            s.connect(target, millis(timeouts_.connect_ms));
-            // Nagle stays on: with TCP_NODELAY the EHLO after a TLS handshake races the
-            // server's session ticket, and Postfix's reply then waits out a 40 ms delayed
-            // ACK (measured: one-shot sends 37 ms → 4 ms). Pipelined groups are single
-            // writes anyway.
-            s.setReceiveTimeout(millis(timeouts_.io_ms));
-            s.setSendTimeout(millis(timeouts_.io_ms));
-            impl_->plain = s;
-            impl_->open = true;
-            peer_ = target.toString();
-            note(Direction::Info, "connected to " + peer_);
-            return;
-        } catch (const Poco::TimeoutException&) {
-            last_code = ErrorCode::Timeout;
-            last_error = "connection to " + target.toString() + " timed out";
-        } catch (const Poco::Exception& e) {
-            last_code = ErrorCode::ConnectFailed;
-            last_error = "cannot connect to " + target.toString() + ": " + e.displayText();
-        }
-    }
-    throw Error(last_code, last_error);
+    impl_->plain = tcp_connect(host, port, timeouts_, "mail server", peer_);
+    impl_->open = true;
+    note(Direction::Info, "connected to " + peer_);
 }
 
 void Connection::start_tls(const TlsSettings& settings, const std::string& host) {
@@ -102,38 +64,12 @@ void Connection::start_tls(const TlsSettings& settings, const std::string& host)
     in_.clear();
     in_pos_ = 0;
     const std::string name = settings.verify_name.empty() ? host : settings.verify_name;
-    auto context = tls::client_context(settings.ca_file);
     platform::SigpipeGuard guard;
     try {
-        auto secure = std::make_unique<Poco::Net::SecureStreamSocket>(
-            Poco::Net::SecureStreamSocket::attach(impl_->plain, name, context));
-        secure->setReceiveTimeout(millis(timeouts_.io_ms));
-        secure->setSendTimeout(millis(timeouts_.io_ms));
-        secure->completeHandshake();
-        impl_->secure = std::move(secure);
-    } catch (const Error&) {
+        impl_->secure = tls_handshake(impl_->plain, name, settings.ca_file, timeouts_, peer_);
+    } catch (...) {
         close();
         throw;
-    } catch (const Poco::TimeoutException&) {
-        drop(ErrorCode::Timeout, "TLS handshake with " + peer_ + " timed out");
-    } catch (const Poco::Net::CertificateValidationException& e) {
-        drop(ErrorCode::TlsCertificate, "certificate of " + name + " rejected: " + e.message());
-    } catch (const Poco::Exception& e) {
-        close();
-        const std::string text = e.displayText();
-        if (text.find("certificate verify failed") != std::string::npos)
-            throw Error(ErrorCode::TlsCertificate,
-                        "certificate of " + name + " is not trusted (unknown CA, expired or "
-                        "self-signed): " + e.message());
-        std::string hint;
-        if (text.find("wrong version number") != std::string::npos || text.find("packet length too long") != std::string::npos)
-            hint = " (the server did not answer in TLS: for a STARTTLS port such as 587 or 25 use smtp:// "
-                   "and tls=required instead of implicit TLS)";
-        throw Error(ErrorCode::TlsFailed, "TLS handshake with " + peer_ + " failed: " + text + hint);
-    }
-    std::string why;
-    if (!tls::certificate_matches(*impl_->secure, name, why)) {
-        drop(ErrorCode::TlsCertificate, why);
     }
     const TlsInfo info = tls_info();
     note(Direction::Info, "TLS " + info.protocol + " " + info.cipher + ", certificate " +

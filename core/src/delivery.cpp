@@ -16,7 +16,8 @@ SessionSettings session_settings(const Profile& p) {
     s.port = p.port;
     s.tls.mode = p.tls;
     s.tls.ca_file = p.ca_file;
-    if (!p.user.empty()) s.credentials = Credentials(p.user, p.password);
+    if (p.oauth.enabled()) s.tokens = std::make_shared<TokenSource>(p.oauth);
+    else if (!p.user.empty()) s.credentials = Credentials(p.user, p.password);
     s.mechanisms = p.auth;
     s.allow_plaintext_auth = p.allow_plaintext_auth;
     s.client_name = p.helo.empty() ? "localhost" : p.helo;

@@ -92,9 +92,11 @@ void fsync_path(const std::string& path) {
 }
 
 void write_file_atomically(const std::string& path, const std::string& content) {
-    const std::string tmp = path + ".tmp";
-    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0) throw std::runtime_error(tmp + ": " + std::strerror(errno));
+    // A unique temporary name (mkostemp opens it O_EXCL, mode 0600): two writers never share
+    // one, and a crash leaves at most a stray temporary, never a half-written `path`.
+    std::string tmp = path + ".tmp.XXXXXX";
+    const int fd = ::mkostemp(tmp.data(), O_CLOEXEC);
+    if (fd < 0) throw std::runtime_error(path + ".tmp: " + std::strerror(errno));
     std::size_t done = 0;
     while (done < content.size()) {
         const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
@@ -117,6 +119,8 @@ void write_file_atomically(const std::string& path, const std::string& content) 
         ::unlink(tmp.c_str());
         throw std::runtime_error(path + ": " + std::strerror(e));
     }
+    const auto slash = path.rfind('/');
+    fsync_path(slash == std::string::npos ? std::string(".") : slash == 0 ? std::string("/") : path.substr(0, slash));
 }
 
 }  // namespace mvsmtp::platform

@@ -150,13 +150,14 @@ void Session::secure() {
 }
 
 void Session::authenticate() {
-    if (!settings_.credentials) return;
+    if (!settings_.credentials && !settings_.tokens) return;
+    const std::string user = settings_.tokens ? settings_.tokens->settings().user : settings_.credentials->user();
     if (!connection_.encrypted() && !settings_.allow_plaintext_auth) {
         quit();
         broken_ = true;
         throw Error(ErrorCode::AuthNeedsTls,
-                    "credentials were not sent to " + settings_.host +
-                        " because the connection is not encrypted (use tls=required, or set "
+                    std::string(settings_.tokens ? "the OAuth token was" : "credentials were") + " not sent to " +
+                        settings_.host + " because the connection is not encrypted (use tls=required, or set "
                         "allow_plaintext_auth=1 if you accept the risk)");
     }
     if (!caps_.has("AUTH")) {
@@ -173,14 +174,65 @@ void Session::authenticate() {
         throw Error(ErrorCode::AuthUnsupported,
                     "no AUTH mechanism in common with " + settings_.host + " (server offers: " + offered + ")");
     }
-    SaslExchange sasl(*mechanism, *settings_.credentials);
-    Reply r = command(sasl.first_line(), true);
-    while (r.code == 334) r = command(sasl.respond(r), true);
+    if (settings_.tokens) return authenticate_with_token(*mechanism);
+    std::string server_error;
+    const Reply r = sasl(*mechanism, *settings_.credentials, server_error);
     if (r.code != 235)
         fail(classify_reply(r, Stage::Auth),
-             std::string("AUTH ") + mechanism_name(*mechanism) + " failed for user " +
-                 settings_.credentials->user(),
-             r);
+             std::string("AUTH ") + mechanism_name(*mechanism) + " failed for user " + user, r);
+}
+
+Reply Session::sasl(Mechanism mechanism, const Credentials& credentials, std::string& server_error) {
+    SaslExchange exchange(mechanism, credentials, SaslTarget{settings_.host, settings_.port});
+    Reply r = command(exchange.first_line(), true);
+    while (r.code == 334) r = command(exchange.respond(r), true);
+    server_error = exchange.server_error();
+    return r;
+}
+
+void Session::note(const std::string& text) {
+    if (!settings_.transcript) return;
+    try {
+        settings_.transcript(Direction::Info, text);
+    } catch (...) {
+    }
+}
+
+AccessToken Session::token_or_fail(const std::function<AccessToken()>& obtain) {
+    try {
+        return obtain();
+    } catch (const Error& e) {
+        // The token endpoint failed: nothing was sent to the mail server in the user's name.
+        note(std::string("OAuth token: ") + e.what());
+        quit();
+        broken_ = true;
+        throw;
+    }
+}
+
+void Session::authenticate_with_token(Mechanism mechanism) {
+    TokenSource& tokens = *settings_.tokens;
+    const std::string user = tokens.settings().user;
+    AccessToken token = token_or_fail([&] { return tokens.get(); });
+    note("OAuth token: " + token.description);
+    std::string server_error;
+    Reply r = sasl(mechanism, Credentials(user, token.value), server_error);
+    // A refused token that came from the cache may have been revoked or rotated early: one
+    // refresh and one retry. A token obtained just now is not retried (that is a loop).
+    if (r.code != 235 && r.is_permanent() && token.from_cache && tokens.can_refresh()) {
+        note("OAuth token: the server refused the cached token (" + r.summary() + "); one refresh, one retry");
+        token = token_or_fail([&] { return tokens.replace(token); });
+        note("OAuth token: " + token.description);
+        r = sasl(mechanism, Credentials(user, token.value), server_error);
+    }
+    if (r.code == 235) return;
+    std::string text = std::string("AUTH ") + mechanism_name(mechanism) + " refused the OAuth token for " + user;
+    if (!server_error.empty()) text += " (server said " + server_error + ")";
+    if (r.is_transient()) fail(ErrorCode::AuthDeferred, text, r);
+    text += tokens.can_refresh() ? "; a token was obtained just now, so the mailbox or the application lacks "
+                                   "permission (see docs/oauth-microsoft365.md or docs/oauth-google.md)"
+                                 : "; the static token in " + tokens.settings().token_file + " is expired or invalid";
+    fail(ErrorCode::OAuthTokenRejected, text, r);
 }
 
 void Session::reset_transaction() {

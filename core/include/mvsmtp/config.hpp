@@ -7,6 +7,8 @@
 //   user          = billing@example.com
 //   password_file = /etc/mvsmtp/billing.pass        ; or password = ... (file must be 0600)
 //   from          = Billing <billing@example.com>
+//   ; OAuth 2.0 instead of a password (see mvsmtp/oauth_settings.hpp and docs/oauth-*.md):
+//   ; oauth_grant = client_credentials, oauth_tenant = ..., oauth_client_id = ..., ...
 //
 //   ProfileRequest req;  req.profile = "billing";  req.overrides["server"] = "...";
 //   Profile p = load_profile(req);
@@ -23,6 +25,7 @@
 
 #include "mvsmtp/auth.hpp"
 #include "mvsmtp/connection.hpp"
+#include "mvsmtp/oauth_settings.hpp"
 #include "mvsmtp/tls.hpp"
 
 namespace mvsmtp {
@@ -46,6 +49,7 @@ struct Profile {
     std::string transcript;      // "" none, "result" into RESULT, else a file to append to
     int keepalive_seconds = 30;  // sessions: NOOP before a send after this much idle; 0 never
     bool pipelining = true;      // use PIPELINING when the server offers it
+    OAuthSettings oauth;         // oauth_* keys: the AUTH secret is an access token obtained here
 
     bool has_server() const { return !host.empty(); }
 };

@@ -25,6 +25,7 @@
 #include "mvsmtp/message.hpp"
 #include "mvsmtp/mime.hpp"
 #include "mvsmtp/tls.hpp"
+#include "mvsmtp/token_source.hpp"
 
 namespace mvsmtp {
 
@@ -33,6 +34,9 @@ struct SessionSettings {
     int port = 587;
     TlsSettings tls;
     std::optional<Credentials> credentials;
+    // OAuth 2.0: AUTH with an access token from here instead of credentials' password. A
+    // cached token the server refuses is replaced once (one refresh, one retry).
+    std::shared_ptr<TokenSource> tokens;
     std::vector<Mechanism> mechanisms;     // empty: strongest the server offers
     bool allow_plaintext_auth = false;     // send credentials without TLS (explicit opt-in)
     std::string client_name = "localhost"; // EHLO argument
@@ -125,6 +129,11 @@ private:
     void hello();
     void secure();
     void authenticate();
+    void authenticate_with_token(Mechanism mechanism);
+    AccessToken token_or_fail(const std::function<AccessToken()>& obtain);
+    // One AUTH exchange; `server_error` gets what a token mechanism's server explained.
+    Reply sasl(Mechanism mechanism, const Credentials& credentials, std::string& server_error);
+    void note(const std::string& text);
     void reset_transaction();
     void refuse_message(SendResult& result, const Reply& reply, Stage stage, const std::string& what);
     // The reply is taken by value: quit() overwrites last_reply_, which callers often pass.

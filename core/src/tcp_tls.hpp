@@ -1,0 +1,34 @@
+// tcp_tls.hpp (private) — a TCP connection with a deadline, and a verified TLS handshake on
+// it: the part shared by the SMTP connection and the HTTPS token client.
+//
+//   std::string peer;
+//   Poco::Net::StreamSocket s = tcp_connect("smtp.example.com", 587, timeouts, "mail server", peer);
+//   auto tls = tls_handshake(s, "smtp.example.com", ca_file, timeouts, peer);
+//
+// Every failure is an mvsmtp::Error: DnsFailed, ConnectFailed, Timeout, TlsCertificate,
+// TlsFailed. The host name is checked against the certificate (RFC 6125), loopback too.
+#pragma once
+#include <Poco/Net/SecureStreamSocket.h>
+#include <Poco/Net/StreamSocket.h>
+#include <Poco/Timespan.h>
+
+#include <memory>
+#include <string>
+
+#include "mvsmtp/connection.hpp"
+
+namespace mvsmtp {
+
+Poco::Timespan millis(int ms);
+
+// Tries each address of `host` in turn; `what` names the peer in messages ("mail server",
+// "OAuth token endpoint"). Sets receive/send timeouts to timeouts.io_ms.
+Poco::Net::StreamSocket tcp_connect(const std::string& host, int port, const Timeouts& timeouts,
+                                    const std::string& what, std::string& peer);
+
+// TLS client handshake on `plain`, verified against `name`. On failure the caller closes.
+std::unique_ptr<Poco::Net::SecureStreamSocket> tls_handshake(Poco::Net::StreamSocket& plain, const std::string& name,
+                                                             const std::string& ca_file, const Timeouts& timeouts,
+                                                             const std::string& peer);
+
+}  // namespace mvsmtp
