@@ -7,6 +7,7 @@
 //   mvsmtp machine sendmail|session [ARGFILE]                         machine mode (BASIC)
 //   mvsmtp machine --hex --spool ROOT [--next] call ARGFILE|prepare   one call per run, real
 //                                                                     sessions (machine.cpp)
+//   mvsmtp oauth login|status|logout --profile NAME                   OAuth 2.0 tokens
 //   mvsmtp errors                                                     the error-code table
 //   mvsmtp --help | --version
 //
@@ -48,6 +49,10 @@ Usage:
   mvsmtp machine --hex --spool ROOT --next prepare
                                       check/create the private folder ROOT/<uid> (0700) and
                                       print a fresh request file ("NEXT <path>", mode 0600)
+  mvsmtp oauth login|status|logout --profile NAME
+                                      OAuth 2.0 (Microsoft 365, Google): first sign-in on a
+                                      headless server, token status, forget tokens; lists
+                                      the oauth_* profile keys (see: mvsmtp oauth --help)
   mvsmtp errors                       list the error codes (= exit statuses)
   mvsmtp --version
 
@@ -65,7 +70,7 @@ BAD.HANDLE; a session lost during SEND is OUTCOME.UNKNOWN (never retry blindly).
 (The older `machine --hex sendmail|session` without --spool/--next print the hex RESULT
 without a line break, as before.)
 
-send, test and shell take --help. Exit status: 0 when the message was sent or stored (test:
+send, test, shell and oauth take --help. Exit status: 0 when the message was sent or stored (test:
 every check passed), else the error code of RESULT (10-29 temporary, 30-59 refused,
 60-79 bad input, 80-99 configuration).
 )";
@@ -85,6 +90,7 @@ int main(int argc, char** argv) {
         if (command == "send") return mvsmtp::cli::run_send(args);
         if (command == "test") return mvsmtp::cli::run_test(args);
         if (command == "shell") return mvsmtp::cli::run_shell(args);
+        if (command == "oauth") return mvsmtp::cli::run_oauth(args);
         if (command == "machine") return mvsmtp::cli::run_machine(args);
         if (command == "errors") return mvsmtp::cli::run_errors();
         std::cerr << "mvsmtp: unknown command \"" << command << "\" (try mvsmtp --help)\n";

@@ -26,7 +26,7 @@ const std::map<std::string, int>& valued_flags() {
 const char* const kServerFlagsUsage = R"(Server (each overrides the profile):
   --server URL           smtp://host:port (STARTTLS) or smtps://host:port (implicit TLS)
   --port N  --tls required|opportunistic|off|implicit
-  --user NAME  --password-file PATH  --auth PLAIN|LOGIN|CRAM-MD5|XOAUTH2
+  --user NAME  --password-file PATH  --auth PLAIN|LOGIN|CRAM-MD5|XOAUTH2|OAUTHBEARER
                          no --password: other users could read it in `ps`; put it in a
                          chmod 600 file or the profile
   --allow-plaintext-auth send credentials without TLS (you accept the risk)
