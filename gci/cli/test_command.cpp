@@ -7,7 +7,8 @@
 //   PASS greeting  220 mail.example.com ESMTP
 //   PASS ehlo      8 capabilities (one per line below)
 //   PASS tls       STARTTLS: TLSv1.3 TLS_AES_256_GCM_SHA384 (subject, issuer, expiry below)
-//   SKIP auth      no user configured
+//   PASS token     cached access token for billing@... (client_credentials ...), expires in 3412 s
+//   PASS auth      235 2.7.0 Authentication successful
 //   FAIL relay     554 5.7.1 <x@example.org>: Relay access denied
 //
 // Connect, greeting, EHLO, TLS and AUTH are one SMTP.OPEN (mvs_open, exactly as BASIC calls
@@ -35,7 +36,8 @@ const char* kTestUsage = R"(Usage: mvsmtp test HOST[:PORT] | --server URL [optio
 
 Checks a mail server step by step and prints one PASS, FAIL or SKIP line per step:
 connect, greeting, ehlo (lists the capabilities), tls (protocol, cipher, certificate),
-auth (with the profile's or --user's credentials; SKIP without a user) and relay
+token (OAuth profiles: where the access token came from and when it expires; SKIP
+otherwise), auth (with the profile's or --user's credentials; SKIP without a user) and relay
 (MAIL FROM / RCPT TO, then RSET: no message is sent; SKIP without --rcpt).
 
 Relay check:
@@ -54,8 +56,9 @@ Examples:
 Exit status: 0 when every step that ran passed, else the error code of the first failure.
 )";
 
-enum Step { kConnect, kGreeting, kEhlo, kTls, kAuth, kRelay, kStepCount };
-const std::array<const char*, kStepCount> kStepNames = {"connect", "greeting", "ehlo", "tls", "auth", "relay"};
+enum Step { kConnect, kGreeting, kEhlo, kTls, kToken, kAuth, kRelay, kStepCount };
+const std::array<const char*, kStepCount> kStepNames = {"connect", "greeting", "ehlo", "tls", "token", "auth", "relay"};
+constexpr const char* kTokenNote = "-- OAuth token: ";
 
 struct Outcome {
     std::string verdict = "SKIP";
@@ -100,6 +103,13 @@ struct Transcript {
             if (starts_with(*it, "S: ")) return it->substr(3);
         return "";
     }
+    // The library's notes about the OAuth access token, in order (without the prefix).
+    std::vector<std::string> token_notes() const {
+        std::vector<std::string> out;
+        for (const auto& l : lines)
+            if (starts_with(l, kTokenNote)) out.push_back(l.substr(std::string(kTokenNote).size()));
+        return out;
+    }
     // The first note: where the library connected to.
     std::string first_note() const {
         for (const auto& l : lines)
@@ -129,7 +139,8 @@ Outcome failure(const std::string& result) {
 // notes "connected to ..." first thing.
 Step failed_step(const std::string& error_name, const Transcript& t) {
     if (starts_with(error_name, "TLS.")) return kTls;
-    if (starts_with(error_name, "AUTH.")) return kAuth;
+    if (starts_with(error_name, "AUTH.") || error_name == "OAUTH.TOKEN.REJECTED") return kAuth;
+    if (starts_with(error_name, "OAUTH.")) return kToken;
     if (error_name == "CONNECT.FAILED" || error_name == "DNS.FAILED" || t.lines.empty()) return kConnect;
     return t.last_step();
 }
@@ -165,6 +176,9 @@ Step judge_open(const std::string& open, const Transcript& t, std::array<Outcome
                     caps};
     if (!tls.empty() || t.sent("STARTTLS")) steps[kTls] = tls_outcome(open, t.sent("STARTTLS"));
     else steps[kTls] = {"SKIP", "not used: the connection is NOT encrypted (tls off or opportunistic)", {}};
+    const auto token = t.token_notes();
+    if (!token.empty()) steps[kToken] = {"PASS", token.back(), {token.begin(), token.end() - 1}};
+    else steps[kToken] = {"SKIP", "no OAuth in this profile", {}};
     if (t.sent("AUTH")) steps[kAuth] = {"PASS", t.last_received(), {}};
     else steps[kAuth] = {"SKIP", "no user configured", {}};
     if (failed_at == kRelay) return kRelay;
@@ -263,8 +277,8 @@ int run_test(const std::vector<std::string>& args) {
 
     if (verbose) print_transcript(transcripts);
     const std::array<Step, kStepCount> order = tls_before_greeting(open, t)
-        ? std::array<Step, kStepCount>{kConnect, kTls, kGreeting, kEhlo, kAuth, kRelay}
-        : std::array<Step, kStepCount>{kConnect, kGreeting, kEhlo, kTls, kAuth, kRelay};
+        ? std::array<Step, kStepCount>{kConnect, kTls, kGreeting, kEhlo, kToken, kAuth, kRelay}
+        : std::array<Step, kStepCount>{kConnect, kGreeting, kEhlo, kTls, kToken, kAuth, kRelay};
     for (const Step s : order) print_step(s, steps[s]);
     return status;
 }
