@@ -25,6 +25,14 @@ std::string trim(const std::string& s) {
     return s.substr(b, s.find_last_not_of(" \t\r\n") - b + 1);
 }
 
+// An INI value without its trailing comment: "; ..." or "# ..." after a space or tab (so
+// "pa;ss" stays whole). A value that must contain " ;" belongs in a file (password_file).
+std::string without_comment(const std::string& raw) {
+    for (std::size_t i = 1; i < raw.size(); ++i)
+        if ((raw[i] == ';' || raw[i] == '#') && (raw[i - 1] == ' ' || raw[i - 1] == '\t')) return raw.substr(0, i);
+    return raw;
+}
+
 bool file_exists(const std::string& path) {
     try {
         Poco::File f(path);
@@ -282,7 +290,7 @@ Profile load_profile(const ProfileRequest& request) {
                     throw Error(ErrorCode::ConfigInvalid, "unknown key \"" + k + "\" in profile [" + section +
                                                               "] of " + path);
                 if (key == "password" || key == "oauth_client_secret") refuse_if_shared(path, "configuration file");
-                apply(p, key, trim(ini->getRawString(section + "." + k)), pending);
+                apply(p, key, trim(without_comment(ini->getRawString(section + "." + k))), pending);
             }
         } else if (!request.profile.empty()) {
             throw Error(ErrorCode::ProfileNotFound, "profile [" + request.profile + "] not found in " + path);

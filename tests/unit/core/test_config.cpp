@@ -164,3 +164,29 @@ BOOST_AUTO_TEST_CASE(environment_variable_names_the_file) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(test_config_comments)
+
+// The README's example profiles carry "; comments" after values: they must not become part
+// of the value (a server "smtp://x:587   ; smtp:// = STARTTLS" was BAD.OPTION, and
+// "password = x ; note" a wrong password).
+BOOST_AUTO_TEST_CASE(inline_comments_are_not_values) {
+    TempDir d;
+    ProfileRequest r;
+    r.config_path = d.write("mvsmtp.ini",
+                            "[default]\n"
+                            "server        = smtp://smtp.office365.com:587   ; smtp:// = STARTTLS\n"
+                            "user          = billing@example.com\n"
+                            "password      = pa;ss#word ; the note\n"
+                            "from          = Billing <billing@example.com>\t# tab then hash\n"
+                            "timeout       = 60                              ; seconds\n",
+                            0600);
+    const Profile p = load_profile(r);
+    BOOST_TEST(p.host == "smtp.office365.com");
+    BOOST_TEST(p.port == 587);
+    BOOST_TEST(p.password == "pa;ss#word");
+    BOOST_TEST(p.from == "Billing <billing@example.com>");
+    BOOST_TEST(p.timeouts.io_ms == 60000);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
