@@ -70,6 +70,12 @@ BAD.HANDLE; a session lost during SEND is OUTCOME.UNKNOWN (never retry blindly).
 (The older `machine --hex sendmail|session` without --spool/--next print the hex RESULT
 without a line break, as before.)
 
+OAuth 2.0 instead of a password (Microsoft 365, Google): profile keys oauth_grant
+(client_credentials | refresh_token | static), oauth_provider, oauth_tenant, oauth_authority,
+oauth_client_id, oauth_client_secret_file (or oauth_client_secret), oauth_client_certificate
++ oauth_client_key, oauth_scope, oauth_token_url, oauth_device_url, oauth_ca_file,
+oauth_cache, oauth_refresh_token_file, oauth_token_file; `mvsmtp oauth --help` explains each.
+
 send, test, shell and oauth take --help. Exit status: 0 when the message was sent or stored (test:
 every check passed), else the error code of RESULT (10-29 temporary, 30-59 refused,
 60-79 bad input, 80-99 configuration).
