@@ -13,6 +13,7 @@
 
 #include "mvsmtp/command.hpp"
 #include "mvsmtp/error.hpp"
+#include "mvsmtp/text.hpp"
 
 namespace mvsmtp {
 namespace {
@@ -38,17 +39,6 @@ std::string unbase64(const std::string& text) {
 }
 
 std::string challenge_text(const Reply& r) { return r.lines.empty() ? std::string() : r.lines.front(); }
-
-// What a server's error challenge said, safe to show: printable ASCII, bounded.
-std::string printable(const std::string& raw) {
-    std::string out;
-    for (char c : raw) {
-        if (out.size() >= 400) break;
-        const auto u = static_cast<unsigned char>(c);
-        out += (u >= 0x20 && u < 0x7f) ? c : '?';
-    }
-    return out;
-}
 
 constexpr std::size_t kMaxAuthLine = 512;  // RFC 5321 §4.5.3.1.4 applies to AUTH (RFC 4954 §4)
 
@@ -159,7 +149,7 @@ std::string SaslExchange::respond(const Reply& challenge) {
             // for OAUTHBEARER (RFC 7628 §3.2.3). A second challenge is never answered: the
             // same token is not tried again.
             if (round_ == 1) {
-                server_error_ = printable(unbase64(challenge_text(challenge)));
+                server_error_ = printable_ascii(unbase64(challenge_text(challenge)), 400);
                 return command::auth_response(mechanism_ == Mechanism::XOAuth2 ? "" : base64("\x01"));
             }
             break;

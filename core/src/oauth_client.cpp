@@ -9,22 +9,15 @@
 #include "client_assertion.hpp"
 #include "https_form.hpp"
 #include "mvsmtp/error.hpp"
+#include "mvsmtp/text.hpp"
 
 namespace mvsmtp {
 namespace {
 
 using JsonObject = Poco::JSON::Object::Ptr;
 
-// What a provider wrote, safe to put in RESULT: printable ASCII, bounded.
-std::string shown(const std::string& text, std::size_t limit = 300) {
-    std::string out;
-    for (char c : text) {
-        if (out.size() >= limit) { out += "..."; break; }
-        const auto u = static_cast<unsigned char>(c);
-        out += (u >= 0x20 && u < 0x7f) ? c : ' ';
-    }
-    return out;
-}
+// What a provider wrote, safe to put in RESULT.
+std::string shown(const std::string& text, std::size_t limit = 300) { return printable_ascii(text, limit, ' '); }
 
 JsonObject parse_object(const std::string& body) {
     try {

@@ -53,6 +53,11 @@ void need_https(const std::string& url, const char* what) {
         throw Error(ErrorCode::BadOption, std::string(what) + " must be an https:// URL (got \"" + url + "\")");
 }
 
+// Microsoft identity platform v2.0 endpoints: <authority>/<tenant>/oauth2/v2.0/<what>
+std::string microsoft_endpoint(const OAuthSettings& s, const char* what) {
+    return strip_slash(s.authority.empty() ? kMicrosoftAuthority : s.authority) + "/" + s.tenant + "/oauth2/v2.0/" + what;
+}
+
 }  // namespace
 
 const char* oauth_grant_name(OAuthGrant g) {
@@ -68,16 +73,14 @@ const char* oauth_grant_name(OAuthGrant g) {
 std::string OAuthSettings::token_endpoint() const {
     if (!token_url.empty()) return token_url;
     if (provider == "google") return kGoogleTokenUrl;
-    if (provider == "microsoft")
-        return strip_slash(authority.empty() ? kMicrosoftAuthority : authority) + "/" + tenant + "/oauth2/v2.0/token";
+    if (provider == "microsoft") return microsoft_endpoint(*this, "token");
     return {};
 }
 
 std::string OAuthSettings::device_endpoint() const {
     if (!device_url.empty()) return device_url;
     if (provider == "google") return kGoogleDeviceUrl;
-    if (provider == "microsoft")
-        return strip_slash(authority.empty() ? kMicrosoftAuthority : authority) + "/" + tenant + "/oauth2/v2.0/devicecode";
+    if (provider == "microsoft") return microsoft_endpoint(*this, "devicecode");
     return {};
 }
 

@@ -142,6 +142,16 @@ std::string ascii_lower(std::string s) {
     return s;
 }
 
+std::string printable_ascii(std::string_view s, std::size_t limit, char replacement) {
+    std::string out;
+    for (char c : s) {
+        if (out.size() >= limit) return out + "...";
+        const auto u = static_cast<unsigned char>(c);
+        out += (u >= 0x20 && u < 0x7f) ? c : replacement;
+    }
+    return out;
+}
+
 std::size_t find_line_break(std::string_view s, std::size_t from) {
     // Windows keep this linear for any input: an unbounded memchr for CR in LF-only text
     // (the usual BASIC body) would rescan the rest of the text for every line.

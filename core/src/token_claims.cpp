@@ -6,32 +6,22 @@
 #include <Poco/JSON/Parser.h>
 
 #include "client_assertion.hpp"
+#include "mvsmtp/text.hpp"
 
 namespace mvsmtp {
 namespace {
 
 using Object = Poco::JSON::Object::Ptr;
 
-// Claims are shown to operators: printable ASCII only, bounded.
-std::string printable(const std::string& s) {
-    std::string out;
-    for (char c : s) {
-        if (out.size() >= 200) break;
-        const auto u = static_cast<unsigned char>(c);
-        out += (u >= 0x20 && u < 0x7f) ? c : '?';
-    }
-    return out;
-}
-
 std::string claim(const Object& o, const char* key) {
     if (!o->has(key)) return {};
     const Poco::Dynamic::Var v = o->get(key);
-    if (v.isString()) return printable(v.extract<std::string>());
+    if (v.isString()) return printable_ascii(v.extract<std::string>(), 200);
     if (const auto a = o->getArray(key)) {
         std::string out;
         for (std::size_t i = 0; i < a->size(); ++i) {
             const Poco::Dynamic::Var item = a->get(static_cast<unsigned int>(i));
-            if (item.isString()) out += (out.empty() ? "" : " ") + printable(item.extract<std::string>());
+            if (item.isString()) out += (out.empty() ? "" : " ") + printable_ascii(item.extract<std::string>(), 200);
         }
         return out;
     }

@@ -507,38 +507,31 @@ start_dns() {
     --txt-record=example.test,"v=spf1 ip4:127.0.0.0/8 -all"
 }
 
-start_capture() {
-  # restart it when the script (or the certificate) changed since it was started
-  local stamp; stamp="$(cksum <"$HERE/capture_server.py") $HERE"
-  if pid_alive "$TB/capture.pid" capture_server.py; then
-    if [ "$CERTS_CHANGED" = 0 ] && [ "$(cat "$TB/capture.stamp" 2>/dev/null)" = "$stamp" ]; then
+# start_python_server NAME SCRIPT [MKDIR]: run tests/testbed/SCRIPT detached, pid in NAME.pid,
+# output in log/NAME.log; restarted when the script (or the certificate) changed since it
+# was started
+start_python_server() {
+  local name=$1 script=$2 stamp
+  stamp="$(cksum <"$HERE/$script") $HERE"
+  if pid_alive "$TB/$name.pid" "$script"; then
+    if [ "$CERTS_CHANGED" = 0 ] && [ "$(cat "$TB/$name.stamp" 2>/dev/null)" = "$stamp" ]; then
       return 0
     fi
-    stop_pidfile "$TB/capture.pid" capture_server.py
+    stop_pidfile "$TB/$name.pid" "$script"
   fi
   [ -x /usr/bin/python3 ] || die "/usr/bin/python3 missing (run: $0 install)"
-  printf '%s\n' "$stamp" >"$TB/capture.stamp"
-  mkdir -p "$TB/aiosmtpd-maildir"
-  MVSMTP_TESTBED=$TB setsid /usr/bin/python3 "$HERE/capture_server.py" \
-    </dev/null >"$LOG/capture.log" 2>&1 &
-  echo $! >"$TB/capture.pid"
+  printf '%s\n' "$stamp" >"$TB/$name.stamp"
+  MVSMTP_TESTBED=$TB setsid /usr/bin/python3 "$HERE/$script" \
+    </dev/null >"$LOG/$name.log" 2>&1 &
+  echo $! >"$TB/$name.pid"
 }
 
-start_oauth() {
-  # restart it when the script (or the certificate) changed since it was started
-  local stamp; stamp="$(cksum <"$HERE/oauth_server.py") $HERE"
-  if pid_alive "$TB/oauth.pid" oauth_server.py; then
-    if [ "$CERTS_CHANGED" = 0 ] && [ "$(cat "$TB/oauth.stamp" 2>/dev/null)" = "$stamp" ]; then
-      return 0
-    fi
-    stop_pidfile "$TB/oauth.pid" oauth_server.py
-  fi
-  [ -x /usr/bin/python3 ] || die "/usr/bin/python3 missing (run: $0 install)"
-  printf '%s\n' "$stamp" >"$TB/oauth.stamp"
-  MVSMTP_TESTBED=$TB setsid /usr/bin/python3 "$HERE/oauth_server.py" \
-    </dev/null >"$LOG/oauth.log" 2>&1 &
-  echo $! >"$TB/oauth.pid"
+start_capture() {
+  mkdir -p "$TB/aiosmtpd-maildir"
+  start_python_server capture capture_server.py
 }
+
+start_oauth() { start_python_server oauth oauth_server.py; }
 
 cmd_start() {
   need_root

@@ -39,6 +39,10 @@ std::size_t find_line_break(std::string_view s, std::size_t from);
 std::string ascii_upper(std::string s);
 std::string ascii_lower(std::string s);
 
+// Text from a remote party made safe to show in RESULT or a transcript: every byte outside
+// printable ASCII becomes `replacement`; at most `limit` characters, then "...".
+std::string printable_ascii(std::string_view s, std::size_t limit, char replacement = '?');
+
 // True when every byte is < 0x80.
 bool is_ascii(std::string_view s);
 

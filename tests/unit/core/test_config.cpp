@@ -9,26 +9,14 @@
 
 #include "mvsmtp/config.hpp"
 #include "support/error_code_of.hpp"
+#include "support/temp_dir.hpp"
 #include "mvsmtp/error.hpp"
 
 using namespace mvsmtp;
 
 namespace {
 
-struct TempDir {
-    std::string path;
-    TempDir() {
-        char tmpl[] = "/tmp/mvsmtp-config-XXXXXX";
-        path = mkdtemp(tmpl);
-    }
-    ~TempDir() { std::system(("rm -rf '" + path + "'").c_str()); }
-    std::string write(const std::string& name, const std::string& content, mode_t mode) const {
-        const std::string p = path + "/" + name;
-        std::ofstream(p) << content;
-        chmod(p.c_str(), mode);
-        return p;
-    }
-};
+using testsupport::TempDir;
 
 ErrorCode code_of(const ProfileRequest& req) {
     return testsupport::error_code_of([&] { load_profile(req); });

@@ -11,25 +11,13 @@
 #include "mvsmtp/config.hpp"
 #include "mvsmtp/error.hpp"
 #include "support/error_code_of.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace mvsmtp;
 
 namespace {
 
-struct TempDir {
-    std::string path;
-    TempDir() {
-        char tmpl[] = "/tmp/mvsmtp-oauthcfg-XXXXXX";
-        path = mkdtemp(tmpl);
-    }
-    ~TempDir() { std::system(("rm -rf '" + path + "'").c_str()); }
-    std::string write(const std::string& name, const std::string& content, mode_t mode = 0600) const {
-        const std::string p = path + "/" + name;
-        std::ofstream(p) << content;
-        chmod(p.c_str(), mode);
-        return p;
-    }
-};
+using testsupport::TempDir;
 
 const char* kM365 = "[m365]\nserver = smtp://smtp.office365.com:587\nuser = billing@contoso.example\n"
                     "oauth_grant = client_credentials\noauth_tenant = contoso.onmicrosoft.com\n"

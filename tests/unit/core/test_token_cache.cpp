@@ -12,19 +12,13 @@
 #include "mvsmtp/error.hpp"
 #include "mvsmtp/token_cache.hpp"
 #include "support/error_code_of.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace mvsmtp;
 
 namespace {
 
-struct TempDir {
-    std::string path;
-    TempDir() {
-        char tmpl[] = "/tmp/mvsmtp-tokencache-XXXXXX";
-        path = mkdtemp(tmpl);
-    }
-    ~TempDir() { std::system(("rm -rf '" + path + "'").c_str()); }
-};
+using testsupport::TempDir;
 
 mode_t mode_of(const std::string& p) {
     struct stat st {};
