@@ -8,6 +8,7 @@
 #include <Poco/URI.h>
 
 #include <cctype>
+#include <algorithm>
 #include <chrono>
 #include <istream>
 #include <ostream>
@@ -88,6 +89,11 @@ HttpAnswer post_form(const std::string& url, const Form& form, const std::string
         request.setContentLength(static_cast<std::streamsize>(body.size()));
         request.setKeepAlive(false);
         session.sendRequest(request) << body;
+        // The whole answer has one deadline. A blocking TLS read that times out is retried
+        // once inside Poco (measured: twice the socket timeout), so each read gets half of
+        // what is left.
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        secure->setReceiveTimeout(millis(std::max<int>(50, static_cast<int>(left.count() / 2))));
         Poco::Net::HTTPResponse response;
         std::istream& in = session.receiveResponse(response);
         answer.status = static_cast<int>(response.getStatus());

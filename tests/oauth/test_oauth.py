@@ -616,7 +616,9 @@ def case_errors():
     rc, res, took = failing("slow", good)
     mode(slow=0)
     expect_error("4 token endpoint slower than timeout = 2", rc, res, 20, "OAUTH.UNAVAILABLE", transient=1)
-    check("4 slow: gave up in bounded time (%.1f s < 2 s timeout + 3 s)" % took, took < 5.0, "%.1f s" % took)
+    # The whole token request has one deadline (the profile's timeout), not one per read:
+    # Poco retries a timed-out TLS read once, which once made this 4.1 s.
+    check("4 slow: gave up within the 2 s timeout (%.1f s < 2.0 s + 0.8 s)" % took, took < 2.8, "%.1f s" % took)
     note("slow: gave up after %.1f s = %.1f x the 2 s timeout" % (took, took / 2))
     # no refresh token: 88, no request
     before = stats()["token_requests"]
