@@ -16,8 +16,12 @@ compares VOC and catalogue before install and after uninstall.
 
 Prints one PASS/FAIL line per check and last "N passed, N failed"; exit 1 on any failure.
 Environment: MVSMTP_BUILD_DIR (default ./build), MVSMTP_SHARED (default ../shared),
-MVSMTP_TESTBED (the rig, for Postfix on 127.0.0.1:2526)."""
+MVSMTP_TESTBED (the rig, for Postfix on 127.0.0.1:2526 and, for OAuth 2.0, Postfix on
+127.0.0.1:2587 with the rig's test token service on https://127.0.0.1:9443)."""
 import atexit
+import json
+import ssl
+import urllib.request
 import email
 import email.policy
 import glob
@@ -39,6 +43,9 @@ PROGRAMS = os.path.join(ROOT, "tests", "engine", "programs")
 POSTFIX_PLAIN = 2526                      # the rig's cleartext Postfix, AUTH offered
 OTHER_USER = "mvsmtp-engine-other"
 PASSWORD = "testpass"                     # the rig's SASL password for testuser@example.test
+TESTBED = os.environ.get("MVSMTP_TESTBED", "/tmp/mvsmtp-testbed")
+POSTFIX_OAUTH = 2587                      # the rig's Postfix whose SASL accepts only OAuth tokens
+OAUTH_SECRET = "engine-oauth-client-secret-Jq7"
 
 passed, failed = [], []
 
@@ -245,6 +252,7 @@ def exercise_mode(engine, work, mode, port, capture_dir):
           "CAPTURED SMTP.SENDMAIL OK" in out and len(find(captured(capture_dir), "verb %s captured" % tag)) == 1, out)
     check("%s: SMTP.TEST through EXECUTE ... CAPTURING" % mode, "CAPTURED SMTP.TEST PASS relay" in out, out)
 
+    exercise_oauth(engine, account, work, mode)
     exercise_examples(engine, account, work, mode, port, capture_dir)
     if mode == "external":
         exercise_privacy(engine, account, prefix)
@@ -268,6 +276,67 @@ def exercise_mode(engine, work, mode, port, capture_dir):
     check("%s: uninstall leaves VOC exactly as before" % mode, not extra, extra[:5])
     check("%s: uninstall leaves the catalogue exactly as before" % mode, after[1] == before[1], (before[1], after[1]))
     check("%s: nothing left in the prefix" % mode, not os.path.exists(prefix), os.listdir(prefix) if os.path.exists(prefix) else "")
+
+
+# --- OAuth 2.0: a profile with a token grant, from BASIC, against Postfix + Dovecot ------------
+def oauth_control(path, body):
+    ctx = ssl.create_default_context(cafile=os.path.join(TESTBED, "tls", "ca.crt"))
+    req = urllib.request.Request("https://127.0.0.1:9443" + path, data=json.dumps(body).encode(),
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, context=ctx, timeout=10) as r:
+        return json.loads(r.read())
+
+
+def delivered(subject):
+    found = []
+    for f in glob.glob(os.path.join(TESTBED, "vmail", "example.test", "testuser", "new", "*")):
+        with open(f, "rb") as fh:
+            if ("Subject: " + subject).encode() in fh.read():
+                found.append(f)
+    return found
+
+
+def exercise_oauth(engine, account, work, mode):
+    oauth_control("/_test/reset", {"clients": {"engine-app": {"secret": OAUTH_SECRET, "username": "testuser@example.test"}},
+                                   "token_length": 2500, "expires_in": 3600})
+    secret = os.path.join(work, "oauth-secret-" + mode)
+    with open(secret, "w") as f:
+        f.write(OAUTH_SECRET + "\n")
+    os.chmod(secret, 0o600)
+    ini = os.path.join(work, "oauth-%s.ini" % mode)
+    ca = os.path.join(TESTBED, "tls", "ca.crt")
+    with open(ini, "w") as f:
+        f.write("[m365]\nserver = smtp://127.0.0.1:%d\nca_file = %s\nuser = testuser@example.test\n"
+                "from = testuser@example.test\noauth_grant = client_credentials\noauth_authority = https://127.0.0.1:9443\n"
+                "oauth_tenant = engine.test\noauth_client_id = engine-app\noauth_client_secret_file = %s\n"
+                "oauth_ca_file = %s\noauth_cache = %s\n" % (POSTFIX_OAUTH, ca, secret, ca, os.path.join(work, "tokens-" + mode)))
+    os.chmod(ini, 0o600)
+    rc, out = engine.tcl(account, "SMTP.TEST CONFIG %s PROFILE m365 RCPT testuser@example.test" % ini)
+    check("%s: SMTP.TEST with an OAuth profile shows the token step, then PASS auth" % mode,
+          "PASS token     new access token for testuser@example.test" in out and "PASS auth" in out and
+          "PASS relay" in out, out)
+    subject = "oauth from BASIC %s %d" % (mode, os.getpid())
+    rc, out = engine.tcl(account, 'SMTP.SENDMAIL CONFIG %s PROFILE m365 TO testuser@example.test SUBJECT "%s" BODY "token"'
+                         % (ini, subject))
+    deadline = time.monotonic() + 10
+    while not delivered(subject) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    check("%s: SMTP.SENDMAIL with an OAuth profile is delivered through Postfix + Dovecot (XOAUTH2)" % mode,
+          out.strip().startswith("OK") and len(delivered(subject)) == 1, out)
+    stats = json.loads(urllib.request.urlopen(urllib.request.Request("https://127.0.0.1:9443/_test/stats"),
+                                              context=ssl.create_default_context(cafile=ca), timeout=10).read())
+    check("%s: one token request for both calls (the second used the cache)" % mode, stats["token_requests"] == 1, stats)
+    oauth_control("/_test/mode", {"fail": "invalid_client"})
+    try:
+        rc, out = engine.tcl(account, "SMTP.TEST CONFIG %s PROFILE m365" % ini)
+        check("%s: SMTP.TEST with a valid cached token asks the token endpoint nothing" % mode,
+              "PASS token     cached access token" in out and "PASS auth" in out, out)
+        shutil.rmtree(os.path.join(work, "tokens-" + mode), ignore_errors=True)
+        rc, out = engine.tcl(account, "SMTP.TEST CONFIG %s PROFILE m365" % ini)
+        check("%s: SMTP.TEST: invalid_client is FAIL token with the provider's error" % mode,
+              "FAIL token" in out and "OAUTH.CLIENT.INVALID" in out and "invalid_client" in out and OAUTH_SECRET not in out, out)
+    finally:
+        oauth_control("/_test/mode", {"fail": None})
 
 
 # --- basic/examples, as shipped, against their own files and profiles -----------------------
