@@ -5,11 +5,16 @@
 #
 #   1. build      cmake --build build -j2 --target mvsmtp_bench mvsmtp
 #   2. servers    tests/testbed/rig.sh install; start (only when `rig.sh status` says it is not running)
-#   3. measure    bulk (2,000 × 4 KB on one session to smtp-sink 127.0.0.1:2500): mvsmtp with
+#   3. measure    every comparison times every party the same way (DESIGN §5):
+#                 bulk (2,000 × 4 KB on one session to smtp-sink 127.0.0.1:2500): mvsmtp with
 #                 PIPELINING on and off, Postfix smtp-source -s 1 -d, Python smtplib — each
-#                 $MVSMTP_BENCH_REPS times (default 3), interleaved, median reported;
-#                 one-shot (connect, STARTTLS, AUTH, send, QUIT to Postfix 127.0.0.1:2525):
-#                 mvs_sendmail in-process vs spawning curl vs Python smtplib in-process;
+#                 $MVSMTP_BENCH_REPS times (default 3), interleaved, median reported; every
+#                 client is a process timed from outside (whole process, startup included);
+#                 one-shot (connect, STARTTLS, AUTH, send, QUIT to Postfix 127.0.0.1:2525),
+#                 whole process for all: the `mvsmtp send` program vs curl vs a Python smtplib
+#                 script, each spawned per send; and steady state for all that can run in
+#                 process: mvs_sendmail vs smtplib, many sends in one process (curl has no
+#                 in-process form here, so it is not in that table);
 #                 parallel sessions (1, 2, 4 handles in threads) to smtp-sink;
 #                 memory and descriptors over 100,000 mvs_sendmail calls into an outbox.
 #   4. clean up   deletes the messages it delivered (unique Subject token) from
@@ -73,11 +78,13 @@ if [ ! -f "$BUILD/CMakeCache.txt" ]; then
     cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null || fail "cmake configure failed"
   fi
 fi
-show cmake --build "$BUILD" -j2 --target mvsmtp_bench mvsmtp
-cmake --build "$BUILD" -j2 --target mvsmtp_bench mvsmtp >"$WORK/build.log" 2>&1 ||
+show cmake --build "$BUILD" -j2 --target mvsmtp_bench mvsmtp mvsmtp_cli
+cmake --build "$BUILD" -j2 --target mvsmtp_bench mvsmtp mvsmtp_cli >"$WORK/build.log" 2>&1 ||
   { grep -E -B2 -A6 "error|Error" "$WORK/build.log" | tail -40 >&2; fail "build failed"; }
 BENCH="$BUILD/tests/bench/mvsmtp_bench"
+CLI="$BUILD/gci/mvsmtp"
 [ -x "$BENCH" ] || fail "no $BENCH after the build"
+[ -x "$CLI" ] || fail "no $CLI after the build"
 
 # ------------------------------------------------------------------ 2. servers
 say "loopback rig"
@@ -117,28 +124,26 @@ print("%.3f" % ((time.perf_counter() - t) * 1000))
 EOF
 
 say "bulk: $COUNT messages of $SIZE bytes on one session to smtp-sink $SINK_HOST:$SINK_PORT, $REPS runs each"
-declare -A BULK   # BULK[client]="ms ms ms"
-run_bulk() {  # run_bulk CLIENT CMD... → appends the elapsed ms
+declare -A BULK    # BULK[client]="ms ms ms": whole process, timed from outside (the compared figure)
+declare -A INNER   # INNER[client]: the client's own connect..QUIT time, where it reports one
+run_bulk() {  # run_bulk CLIENT CMD... → appends the whole-process ms (and, in process, the client's own)
   local client=$1; shift
-  local out t0 t1 ms
+  local out t0 t1 ms inner=""
+  t0=$(now)
+  out=$("$@" 2>&1) || fail "$client failed: $out"
+  t1=$(now)
+  ms=$(ms_between "$t0" "$t1")
   case $client in
-    mvsmtp_on|mvsmtp_off|mvsmtp_sep)
-      out=$("$@") || fail "$client failed: $out"
-      ms=$(val ms "$(grep '^BENCH' <<<"$out")") ;;
+    mvsmtp_on|mvsmtp_off|mvsmtp_sep) inner=$(val ms "$(grep '^BENCH' <<<"$out")") ;;
+    smtplib) inner=$out ;;
     smtp_source)
-      t0=$(now)
-      out=$("$@" 2>&1) || fail "smtp-source failed: $out"
-      t1=$(now)
-      ms=$(ms_between "$t0" "$t1")
       # -c prints a counter per completed DATA: the last one must be the count
       local last; last=$(tr '\r' '\n' <<<"$out" | grep -E '^[0-9]+$' | tail -1)
       [ "$last" = "$COUNT" ] || fail "smtp-source completed ${last:-0} of $COUNT messages: $out" ;;
-    smtplib)
-      out=$("$@") || fail "smtplib failed: $out"
-      ms=$out ;;
   esac
   BULK[$client]="${BULK[$client]:-} $ms"
-  printf '   %-12s run %d: %10.1f ms\n' "$client" "$rep" "$ms"
+  [ -z "$inner" ] || INNER[$client]="${INNER[$client]:-} $inner"
+  printf '   %-12s run %d: %10.1f ms whole process%s\n' "$client" "$rep" "$ms" "${inner:+ ($inner ms connect..QUIT in process)}"
 }
 CMD_ON=("$BENCH" bulk --server "smtp://$SINK_HOST:$SINK_PORT" --count "$COUNT" --size "$SIZE")
 CMD_OFF=("${CMD_ON[@]}" --no-pipelining)
@@ -149,9 +154,10 @@ show "${CMD_ON[@]}"
 show "${CMD_OFF[@]}"
 show "${CMD_SEP[@]}"
 show "${CMD_SS[@]}"
-echo "  (smtp-source: -s 1 one session, -d keep it for every message, -m messages, -l body bytes, -c count completed DATAs; timed with \$EPOCHREALTIME around the process)"
+echo "  (smtp-source: -s 1 one session, -d keep it for every message, -m messages, -l body bytes, -c count completed DATAs)"
+echo "  (every client: a process timed with \$EPOCHREALTIME around it — startup included for all)"
 show "${CMD_PY[@]}"
-echo "  (script: $WORK/smtplib_bulk.py, printed at the end; times connect..QUIT in process)"
+echo "  (script: $WORK/smtplib_bulk.py, printed at the end; it also prints its own connect..QUIT time)"
 for rep in $(seq "$REPS"); do
   run_bulk mvsmtp_on "${CMD_ON[@]}"
   run_bulk mvsmtp_off "${CMD_OFF[@]}"
@@ -218,10 +224,39 @@ CMD_PY1=("$PY" "$WORK/smtplib_oneshot.py" "$PF_HOST" "$PF_PORT" "$ONESHOT" "$CA"
 show "${CMD_PY1[@]}"
 PY_MS=$("${CMD_PY1[@]}") || fail "smtplib one-shot failed: $PY_MS"
 wait_for_delivery "$TOKEN-python" "$ONESHOT"
+
+# Whole process for mvsmtp and smtplib too, like curl: one process per send, timed from outside.
+printf 'testpass\n' >"$WORK/pw"; chmod 600 "$WORK/pw"
+for i in $(seq 13); do printf 'The quick brown fox jumps over the lazy dog; mvsmtp benchmark payload line.\n'; done >"$WORK/body.txt"
+CMD_CLI=("$CLI" send --quiet --server "smtp://$PF_HOST:$PF_PORT" --ca-file "$CA" --user "$PF_RCPT" --password-file "$WORK/pw"
+         --from "$FROM" --to "$PF_RCPT" --subject "mvsmtp-cli oneshot $TOKEN-cli" --body-file "$WORK/body.txt")
+show "${CMD_CLI[@]}"
+echo "  (spawned $ONESHOT times from bash, each timed with \$EPOCHREALTIME)"
+CLI_MS=()
+for i in $(seq "$ONESHOT"); do
+  t0=$(now)
+  "${CMD_CLI[@]}" >"$WORK/cli.out" 2>&1 || fail "mvsmtp send $i failed: $(cat "$WORK/cli.out")"
+  t1=$(now)
+  CLI_MS+=("$(ms_between "$t0" "$t1")")
+done
+wait_for_delivery "$TOKEN-cli" "$ONESHOT"
+CMD_PYP=("$PY" "$WORK/smtplib_oneshot.py" "$PF_HOST" "$PF_PORT" 1 "$CA" "$PF_RCPT" testpass "$FROM" "$PF_RCPT" "$TOKEN-pyproc")
+show "${CMD_PYP[@]}"
+echo "  (the same script with COUNT=1, spawned $ONESHOT times, each timed with \$EPOCHREALTIME)"
+PYP_MS=()
+for i in $(seq "$ONESHOT"); do
+  t0=$(now)
+  "${CMD_PYP[@]}" >"$WORK/pyp.out" 2>&1 || fail "smtplib process $i failed: $(cat "$WORK/pyp.out")"
+  t1=$(now)
+  PYP_MS+=("$(ms_between "$t0" "$t1")")
+done
+wait_for_delivery "$TOKEN-pyproc" "$ONESHOT"
 delete_our_mail
 stats() { tr ' ' '\n' <<<"$*" | grep . | sort -g | awk '{ v[NR] = $1; s += $1 } END { m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.3f %.3f %.3f %.3f\n", s / NR, m, v[1], v[NR] }'; }
 read -r CURL_MEAN CURL_MED CURL_MIN CURL_MAX <<<"$(stats "${CURL_MS[*]}")"
 read -r PY1_MEAN PY1_MED PY1_MIN PY1_MAX <<<"$(stats "$(tr '\n' ' ' <<<"$PY_MS")")"
+read -r CLI_MEAN CLI_MED CLI_MIN CLI_MAX <<<"$(stats "${CLI_MS[*]}")"
+read -r PYP_MEAN PYP_MED PYP_MIN PYP_MAX <<<"$(stats "${PYP_MS[*]}")"
 ONE_MEAN=$(val mean_ms "$ONE_LINE"); ONE_MED=$(val median_ms "$ONE_LINE"); ONE_MIN=$(val min_ms "$ONE_LINE"); ONE_MAX=$(val max_ms "$ONE_LINE")
 
 # ------------------------------------------------------------------ 3c. parallel sessions
@@ -279,14 +314,15 @@ R_ON_SS=$(ratio "${MED[smtp_source]}" "${MED[mvsmtp_on]}")   # ms ratio = msgs/s
 R_ON_PY=$(ratio "${MED[smtplib]}" "${MED[mvsmtp_on]}")
 R_OFF_SS=$(ratio "${MED[smtp_source]}" "${MED[mvsmtp_off]}")
 R_OFF_PY=$(ratio "${MED[smtplib]}" "${MED[mvsmtp_off]}")
-R_CURL=$(ratio "$CURL_MEAN" "$ONE_MEAN")
-R_PY1=$(ratio "$PY1_MEAN" "$ONE_MEAN")
+R_CURL=$(ratio "$CURL_MEAN" "$CLI_MEAN")   # whole process, both
+R_PYP=$(ratio "$PYP_MEAN" "$CLI_MEAN")     # whole process, both
+R_PY1=$(ratio "$PY1_MEAN" "$ONE_MEAN")     # steady state, both
 P1=$(median "${PAR[1]}"); P2=$(median "${PAR[2]}"); P4=$(median "${PAR[4]}")
 
 echo
 echo "mvsmtp benchmarks — $(date -u '+%Y-%m-%d %H:%M UTC') — $(nproc) cores, $(uname -r), load average $(cut -d' ' -f1-3 /proc/loadavg) — bulk: median of $REPS"
 echo
-printf 'Bulk: %d messages of %d bytes, one session, smtp-sink %s:%d\n' "$COUNT" "$SIZE" "$SINK_HOST" "$SINK_PORT"
+printf 'Bulk: %d messages of %d bytes, one session, smtp-sink %s:%d — every client a process timed from outside\n' "$COUNT" "$SIZE" "$SINK_HOST" "$SINK_PORT"
 printf '  %-32s %10s %12s   %s\n' client msgs/s "ms/1,000" "runs (ms per $COUNT)"
 for c in mvsmtp_on mvsmtp_off mvsmtp_sep smtp_source smtplib; do
   case $c in
@@ -303,14 +339,26 @@ printf '  %-44s %6s   target >= 2 (stretch 3): %s\n' "mvsmtp (M.SEPARATE) / smtp
 printf '  %-44s %6s   target >= 2.5:           %s\n' "mvsmtp (M.SEPARATE) / smtplib" "${R_SEP_PY}x" "$(verdict "$R_SEP_PY" 2.5)"
 printf '  %-44s %6s   (no target)\n' "mvsmtp (no PIPELINING) / smtp-source" "${R_OFF_SS}x"
 printf '  %-44s %6s   (no target)\n' "mvsmtp (no PIPELINING) / smtplib" "${R_OFF_PY}x"
+printf '  steady state (connect..QUIT as each client times itself; smtp-source cannot, so no ratio with it):\n'
+for c in mvsmtp_on mvsmtp_off mvsmtp_sep smtplib; do
+  printf '    %-30s %10.1f ms per %d\n' "$c" "$(median "${INNER[$c]}")" "$COUNT"
+done
+printf '  %-44s %6s   target >= 2.5: %s\n' "smtplib / mvsmtp (PIPELINING), steady state" \
+  "$(ratio "$(median "${INNER[smtplib]}")" "$(median "${INNER[mvsmtp_on]}")")x" \
+  "$(verdict "$(ratio "$(median "${INNER[smtplib]}")" "$(median "${INNER[mvsmtp_on]}")")" 2.5)"
 echo
 printf 'One-shot: connect, STARTTLS, AUTH, ~1 KB message, QUIT — Postfix %s:%d, %d sends each\n' "$PF_HOST" "$PF_PORT" "$ONESHOT"
+printf '  Whole process (one process per send, startup included, timed from outside):\n'
 printf '  %-36s %10s %10s %8s %8s\n' client "mean ms" "median ms" "min" "max"
-printf '  %-36s %10.2f %10.2f %8.2f %8.2f\n' "mvsmtp mvs_sendmail, in process" "$ONE_MEAN" "$ONE_MED" "$ONE_MIN" "$ONE_MAX"
-printf '  %-36s %10.2f %10.2f %8.2f %8.2f\n' "curl, spawned per send" "$CURL_MEAN" "$CURL_MED" "$CURL_MIN" "$CURL_MAX"
-printf '  %-36s %10.2f %10.2f %8.2f %8.2f\n' "Python smtplib, in process" "$PY1_MEAN" "$PY1_MED" "$PY1_MIN" "$PY1_MAX"
-printf '  %-44s %6s   target >= 3: %s\n' "curl / mvsmtp (mean)" "${R_CURL}x" "$(verdict "$R_CURL" 3)"
-printf '  %-44s %6s   target >= 1: %s\n' "smtplib / mvsmtp (mean)" "${R_PY1}x" "$(verdict "$R_PY1" 1)"
+printf '  %-36s %10.2f %10.2f %8.2f %8.2f\n' "mvsmtp send (the program)" "$CLI_MEAN" "$CLI_MED" "$CLI_MIN" "$CLI_MAX"
+printf '  %-36s %10.2f %10.2f %8.2f %8.2f\n' "curl" "$CURL_MEAN" "$CURL_MED" "$CURL_MIN" "$CURL_MAX"
+printf '  %-36s %10.2f %10.2f %8.2f %8.2f\n' "Python smtplib script" "$PYP_MEAN" "$PYP_MED" "$PYP_MIN" "$PYP_MAX"
+printf '  %-44s %6s   target >= 3: %s\n' "curl / mvsmtp (mean, whole process)" "${R_CURL}x" "$(verdict "$R_CURL" 3)"
+printf '  %-44s %6s   (no target)\n' "smtplib / mvsmtp (mean, whole process)" "${R_PYP}x"
+printf '  Steady state (many sends in one process, each send timed inside it; curl has no such form here):\n'
+printf '  %-36s %10.2f %10.2f %8.2f %8.2f\n' "mvsmtp mvs_sendmail" "$ONE_MEAN" "$ONE_MED" "$ONE_MIN" "$ONE_MAX"
+printf '  %-36s %10.2f %10.2f %8.2f %8.2f\n' "Python smtplib" "$PY1_MEAN" "$PY1_MED" "$PY1_MIN" "$PY1_MAX"
+printf '  %-44s %6s   target >= 1: %s\n' "smtplib / mvsmtp (mean, steady state)" "${R_PY1}x" "$(verdict "$R_PY1" 1)"
 echo
 printf 'Parallel: %d messages of %d bytes to smtp-sink, K sessions in threads (median of %d; %d cores)\n' "$PAR_COUNT" "$SIZE" "$REPS" "$(nproc)"
 printf '  %-20s %10s %10s   %s\n' sessions msgs/s "vs 1" runs
