@@ -181,7 +181,20 @@ void Session::authenticate() {
     std::optional<Reply> refusal;  // the reply that explains the failure best
     for (Mechanism mechanism : mechanisms) {
         std::string server_error;
-        const Reply r = sasl(mechanism, *settings_.credentials, server_error);
+        Reply r;
+        try {
+            r = sasl(mechanism, *settings_.credentials, server_error);
+        } catch (const Error& e) {
+            // A server that hangs up on the next attempt after a refusal: the refusal is the
+            // answer (AUTH.FAILED, not a transient connection error that invites a retry).
+            if (!refusal || (e.code() != ErrorCode::ConnectionLost && e.code() != ErrorCode::Timeout)) throw;
+            broken_ = true;
+            connection_.close();
+            throw Error(classify_reply(*refusal, Stage::Auth),
+                        "AUTH " + tried + " failed for user " + user + ": " + refusal->summary() +
+                            " (then AUTH " + mechanism_name(mechanism) + ": " + e.what() + ")",
+                        *refusal);
+        }
         if (r.code == 235) return;
         tried += std::string(tried.empty() ? "" : ", ") + mechanism_name(mechanism);
         if (!refusal || (refusal->code != 535 && r.code == 535)) refusal = r;
@@ -204,7 +217,13 @@ Reply Session::sasl(Mechanism mechanism, const Credentials& credentials, std::st
             if (e.code() != ErrorCode::ProtocolError) throw;
             // A challenge we cannot answer: cancel the exchange with "*" and read the
             // server's 501 (RFC 4954 §4) so the conversation ends in step, then give up.
-            const Reply cancelled = command(SaslExchange::cancel_line());
+            Reply cancelled;
+            try {
+                cancelled = command(SaslExchange::cancel_line());
+            } catch (const Error&) {
+                connection_.close();
+                throw Error(ErrorCode::ProtocolError, std::string(e.what()) + "; AUTH cancelled, no answer to '*'");
+            }
             fail(ErrorCode::ProtocolError, std::string(e.what()) + "; AUTH cancelled", cancelled);
         }
         r = command(answer, true);

@@ -113,6 +113,24 @@ BOOST_AUTO_TEST_CASE(each_mechanism_once_then_auth_failed) {
     BOOST_TEST(what.find("tanstaaf") == std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(server_hanging_up_on_the_fallback_leaves_auth_failed) {
+    // The 535 is the answer: a dropped connection on the next attempt must not turn a wrong
+    // password into a transient CONNECTION.LOST that invites retries.
+    FakeServer server({"220 fake", ehlo_offering("PLAIN LOGIN"), "535 5.7.8 no", "<close>"});
+    std::string what;
+    BOOST_TEST((open_session(cleartext_to(server), &what) == ErrorCode::AuthFailed), what);
+    server.join();
+    BOOST_TEST((server.received() == Lines{"EHLO client.example.test", kPlain, "AUTH LOGIN"}));
+    BOOST_TEST(what.find("535 5.7.8 no") != std::string::npos, what);
+}
+
+BOOST_AUTO_TEST_CASE(server_hanging_up_after_the_star_is_still_a_protocol_error) {
+    FakeServer server({"220 fake", ehlo_offering("CRAM-MD5"), "334 %%%", "<close>"});
+    BOOST_TEST((open_session(cleartext_to(server)) == ErrorCode::ProtocolError));
+    server.join();
+    BOOST_TEST((server.received() == Lines{"EHLO client.example.test", "AUTH CRAM-MD5", "*"}));
+}
+
 BOOST_AUTO_TEST_CASE(temporary_failure_does_not_fall_back) {
     FakeServer server({"220 fake", ehlo_offering("PLAIN LOGIN"), "454 4.7.0 Temporary authentication failure",
                        "221 bye"});
