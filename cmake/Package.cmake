@@ -17,7 +17,7 @@
 #   basic/ install/ docs/ README.md    as in the source tree
 #   gci/platforms/                      the engine glue sources install/ copies in native mode
 #   BUNDLE    the version; install/install takes its binaries from lib/ and bin/ when it is there
-# Everything else (OpenSSL, libstdc++, libc, zlib, PCRE, expat) stays the system's: the .deb
+# Everything else (OpenSSL, libidn2, libstdc++, libc, zlib, PCRE, expat) stays the system's: the .deb
 # depends on the Debian packages that hold them (dpkg-shlibdeps).
 
 # --- rpath style --------------------------------------------------------------------------
@@ -111,7 +111,7 @@ set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 # back to the system's copies, adding libpoco*80. This list is its output with the Poco
 # packages excluded (-x), and tests/package/test_bundle.sh checks it against that again.
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS OFF)
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "libc6 (>= 2.34), libexpat1 (>= 2.0.1), libgcc-s1 (>= 3.4), \
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "libc6 (>= 2.34), libexpat1 (>= 2.0.1), libgcc-s1 (>= 3.4), libidn2-0 (>= 2.0.0), \
 libpcre3, libssl3 (>= 3.0.0), libstdc++6 (>= 11), zlib1g (>= 1:1.1.4)")
 
 # Per generator: only the .deb is rooted at /opt/mvsmtp; the tarball's tree is the bundle.

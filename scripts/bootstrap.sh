@@ -10,7 +10,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD="$ROOT/build"
 PACKAGES=(g++ make cmake pkg-config libpoco-dev libboost-test-dev libssl-dev libc-ares-dev
-          ca-certificates python3)
+          libidn2-dev ca-certificates python3)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

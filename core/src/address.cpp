@@ -2,8 +2,10 @@
 #include "mvsmtp/address.hpp"
 
 #include <Poco/Net/IPAddress.h>
+#include <idn2.h>
 
 #include <cstring>
+#include <memory>
 
 #include "mvsmtp/encoding.hpp"
 #include "mvsmtp/error.hpp"
@@ -103,6 +105,23 @@ bool ipv4_literal(std::string_view s) {
     return parts == 4;
 }
 
+// IDNA 2008 (RFC 5891) with UTS #46 non-transitional mapping ("ß" stays "ß", upper case is
+// folded), on NFC input: the A-label form of `domain` in `out`, or the reason there is none.
+std::string idn_to_ascii(std::string_view domain, std::string& out) {
+    const std::string in(domain);
+    char* raw = nullptr;
+    const int rc = idn2_to_ascii_8z(in.c_str(), &raw, IDN2_NONTRANSITIONAL | IDN2_NFC_INPUT);
+    std::unique_ptr<char, void (*)(void*)> converted(raw, &idn2_free);
+    if (rc != IDN2_OK || !converted)
+        return "domain \"" + shown(domain) + "\" is not a valid internationalised domain name (IDNA 2008: " +
+               idn2_strerror(rc) + ")";
+    out = converted.get();
+    return {};
+}
+
+// An ASCII domain or an address literal is sent as written; anything else in A-labels.
+bool needs_idna(std::string_view domain) { return !domain.empty() && domain.front() != '[' && !is_ascii(domain); }
+
 std::string check_domain(std::string_view domain) {
     if (domain.empty()) return "empty domain";
     if (domain.size() > 255) return "domain longer than 255 octets";
@@ -135,6 +154,10 @@ std::string check_domain(std::string_view domain) {
                        "' not allowed in domain";
         if (dot == std::string_view::npos) break;
         start = dot + 1;
+    }
+    if (needs_idna(domain)) {
+        std::string ascii;
+        return idn_to_ascii(domain, ascii);
     }
     return {};
 }
@@ -171,7 +194,14 @@ std::string address_problem(std::string_view address) {
         return "contains a space";
     std::string why = check_local_part(local);
     if (!why.empty()) return why;
-    return check_domain(address.substr(at + 1));
+    const std::string_view domain = address.substr(at + 1);
+    why = check_domain(domain);
+    if (!why.empty() || !needs_idna(domain)) return why;
+    // RFC 5321 §4.5.3.1 counts what goes on the wire: the domain in A-labels.
+    std::string ascii;
+    idn_to_ascii(domain, ascii);
+    if (at + 1 + ascii.size() > 254) return "longer than 254 octets with the domain in A-labels";
+    return {};
 }
 
 // Display-name phrase: quoted segments are unquoted (backslash escapes removed), blanks
@@ -308,7 +338,44 @@ bool is_valid_address(std::string_view address) noexcept {
 }
 
 bool needs_smtputf8(std::string_view address) {
-    return !is_ascii(address);
+    const std::size_t at = at_sign(address);
+    return !is_ascii(at == std::string_view::npos ? address : address.substr(0, at));
+}
+
+std::string domain_to_ascii(std::string_view domain) {
+    return guarded("domain_to_ascii", [&] {
+        std::string ascii(domain);
+        if (!needs_idna(domain)) return ascii;
+        const std::string why = idn_to_ascii(domain, ascii);
+        if (!why.empty()) throw Error(ErrorCode::BadAddress, "bad e-mail address: " + why);
+        return ascii;
+    });
+}
+
+std::string address_to_ascii_domain(std::string_view address) {
+    return guarded("address_to_ascii_domain", [&] {
+        const std::size_t at = at_sign(address);
+        if (at == std::string_view::npos || !needs_idna(address.substr(at + 1))) return std::string(address);
+        std::string ascii;
+        const std::string why = idn_to_ascii(address.substr(at + 1), ascii);
+        if (!why.empty()) bad(address, why);
+        return std::string(address.substr(0, at + 1)) + ascii;
+    });
+}
+
+std::string smtp_path(std::string_view address) {
+    return guarded("smtp_path", [&] {
+        const std::size_t at = at_sign(address);
+        // A blank can stand only inside a quoted local part (RFC 5321 §4.1.2 Quoted-string);
+        // everything else here could end the path or start a second command.
+        const std::size_t quoted_end = (at != std::string_view::npos && address.front() == '"') ? at : 0;
+        for (std::size_t i = 0; i < address.size(); ++i) {
+            const auto c = static_cast<unsigned char>(address[i]);
+            if (c < 0x20 || c == 0x7F || c == '<' || c == '>' || (c == ' ' && i >= quoted_end))
+                throw Error(ErrorCode::BadAddress, "address not usable in an SMTP command: \"" + shown(address) + "\"");
+        }
+        return address_to_ascii_domain(address);
+    });
 }
 
 std::string address_domain(std::string_view address) {

@@ -66,14 +66,18 @@ std::optional<Mechanism> parse_mechanism(const std::string& name) {
 
 bool is_token_mechanism(Mechanism m) { return m == Mechanism::XOAuth2 || m == Mechanism::OAuthBearer; }
 
-std::optional<Mechanism> choose_mechanism(const Capabilities& caps,
-                                          const std::vector<Mechanism>& allowed) {
-    static const std::vector<Mechanism> kDefault = {Mechanism::CramMd5, Mechanism::Plain,
-                                                    Mechanism::Login};
-    for (Mechanism m : allowed.empty() ? kDefault : allowed)
-        if (caps.offers_auth(mechanism_name(m))) return m;
-    return std::nullopt;
+std::vector<Mechanism> mechanisms_to_try(const Capabilities& caps, const std::vector<Mechanism>& allowed,
+                                         bool encrypted) {
+    static const std::vector<Mechanism> kOverTls = {Mechanism::Plain, Mechanism::Login};
+    static const std::vector<Mechanism> kCleartext = {Mechanism::CramMd5, Mechanism::Plain, Mechanism::Login};
+    std::vector<Mechanism> out;
+    for (Mechanism m : !allowed.empty() ? allowed : encrypted ? kOverTls : kCleartext)
+        if (caps.offers_auth(mechanism_name(m)) && std::find(out.begin(), out.end(), m) == out.end())
+            out.push_back(m);
+    return out;
 }
+
+bool falls_back(const Reply& reply) { return reply.code == 535 || reply.code == 504 || reply.code == 534; }
 
 SaslExchange::SaslExchange(Mechanism mechanism, const Credentials& credentials, SaslTarget target)
     : mechanism_(mechanism), credentials_(credentials), target_(std::move(target)) {}
@@ -113,6 +117,8 @@ std::string SaslExchange::first_line() {
     }
     return command::auth(name, ir);
 }
+
+std::string SaslExchange::cancel_line() { return command::auth_response("*"); }
 
 std::string SaslExchange::respond(const Reply& challenge) {
     if (++round_ > kMaxRounds)

@@ -1,6 +1,7 @@
 // command.cpp — wire rendering of SMTP commands; see mvsmtp/command.hpp.
 #include "mvsmtp/command.hpp"
 
+#include "mvsmtp/address.hpp"
 #include "mvsmtp/error.hpp"
 
 namespace mvsmtp::command {
@@ -26,10 +27,9 @@ std::string finish(std::string line, std::size_t limit = kMaxCommandLine) {
 
 std::string path_command(const char* verb, std::string_view address,
                          const std::vector<std::string>& parameters) {
-    if (has_line_break_or_nul(address) || address.find_first_of("<> ") != std::string_view::npos)
-        throw Error(ErrorCode::BadAddress, "address not usable in an SMTP command: " +
-                                               std::string(address.substr(0, 100)));
-    std::string line = std::string(verb) + "<" + std::string(address) + ">";
+    // smtp_path refuses what could end the path or inject a command, keeps a quoted local
+    // part with blanks as written, and puts an internationalised domain in A-labels.
+    std::string line = std::string(verb) + "<" + smtp_path(address) + ">";
     for (const auto& p : parameters) {
         if (p.empty() || p.find(' ') != std::string::npos)
             throw Error(ErrorCode::BadArgument, "malformed SMTP parameter");

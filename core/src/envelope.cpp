@@ -1,11 +1,13 @@
 // envelope.cpp — ESMTP parameters for MAIL/RCPT; see mvsmtp/envelope.hpp.
 #include "mvsmtp/envelope.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
 #include <sstream>
 
 #include "mvsmtp/address.hpp"
+#include "mvsmtp/command.hpp"
 #include "mvsmtp/error.hpp"
 #include "mvsmtp/mime.hpp"
 #include "mvsmtp/text.hpp"
@@ -30,6 +32,30 @@ std::string normalised_notify(const std::string& notify) {
     if (never && out != "NEVER")
         throw Error(ErrorCode::BadArgument, "DSN NOTIFY=NEVER cannot be combined with other values");
     return out;
+}
+
+// Renders MAIL FROM and every RCPT TO once, here, before anything is sent: an address or a
+// parameter the renderer refuses must not come to light after MAIL and some RCPTs are
+// already on their way (the session could not finish that envelope). ORCPT is optional
+// (RFC 3461 §4.2): where it would push an RCPT line past 512 octets it is left out.
+void check_renderable(EnvelopePlan& plan, const Message& message, const std::vector<std::string>& recipients) {
+    command::mail_from(message.envelope_sender(), plan.mail_parameters);
+    bool orcpt_dropped = false;
+    for (std::size_t i = 0; i < recipients.size(); ++i) {
+        auto& params = plan.rcpt_parameters[i];
+        try {
+            command::rcpt_to(recipients[i], params);
+        } catch (const Error& e) {
+            const auto orcpt = std::find_if(params.begin(), params.end(),
+                                            [](const std::string& p) { return p.rfind("ORCPT=", 0) == 0; });
+            if (e.code() != ErrorCode::BadArgument || orcpt == params.end()) throw;
+            params.erase(orcpt);
+            command::rcpt_to(recipients[i], params);
+            orcpt_dropped = true;
+        }
+    }
+    if (orcpt_dropped)
+        plan.notes.push_back("ORCPT left out where it would make an RCPT TO line longer than 512 octets");
 }
 
 }  // namespace
@@ -79,7 +105,7 @@ EnvelopePlan plan_envelope(const Message& message, const std::vector<std::string
     if (utf8) {
         if (!caps.has("SMTPUTF8"))
             throw Error(ErrorCode::Smtputf8Unsupported,
-                        "the message has a non-ASCII address but the server does not offer SMTPUTF8 (nothing was sent)");
+                        "the message has an address with a non-ASCII local part but the server does not offer SMTPUTF8 (nothing was sent)");
         plan.mail_parameters.push_back("SMTPUTF8");
     }
     // With 8BITMIME the writer may send UTF-8 text as 8bit (RFC 6152); SMTPUTF8 headers
@@ -96,13 +122,15 @@ EnvelopePlan plan_envelope(const Message& message, const std::vector<std::string
             const std::string notify = message.dsn.notify.empty() ? "" : normalised_notify(message.dsn.notify);
             for (std::size_t i = 0; i < recipients.size(); ++i) {
                 if (!notify.empty()) plan.rcpt_parameters[i].push_back("NOTIFY=" + notify);
-                // ORCPT keeps the address as the sender wrote it (RFC 3461 §4.2). A non-ASCII
-                // address would need RFC 6533's utf-8-addr-xtext; we leave it out instead.
+                // ORCPT keeps the address as it was sent (RFC 3461 §4.2), its domain in
+                // A-labels. A non-ASCII local part would need RFC 6533's utf-8-addr-xtext; we
+                // leave ORCPT out instead.
                 if (!needs_smtputf8(recipients[i]))
-                    plan.rcpt_parameters[i].push_back("ORCPT=rfc822;" + xtext(recipients[i]));
+                    plan.rcpt_parameters[i].push_back("ORCPT=rfc822;" + xtext(address_to_ascii_domain(recipients[i])));
             }
         }
     }
+    check_renderable(plan, message, recipients);
     return plan;
 }
 

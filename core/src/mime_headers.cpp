@@ -16,15 +16,23 @@
 #include "mvsmtp/address.hpp"
 #include "mvsmtp/encoding.hpp"
 #include "mvsmtp/error.hpp"
+#include "mvsmtp/mime.hpp"
 #include "mvsmtp/text.hpp"
 
 namespace mvsmtp::mime_detail {
 namespace {
 
-std::vector<Mailbox> clean(const std::vector<Mailbox>& list) {
+// An address as a header shows it. A message that travels with SMTPUTF8 (a non-ASCII local
+// part somewhere) is UTF-8 throughout and keeps Unicode domains (RFC 6532 §3.2); any other
+// message stays ASCII (RFC 5322), so its domains are written in A-labels, as in the envelope.
+std::string header_address(const std::string& address, bool utf8) {
+    return utf8 ? address : address_to_ascii_domain(address);
+}
+
+std::vector<Mailbox> clean(const std::vector<Mailbox>& list, bool utf8) {
     std::vector<Mailbox> out;
     out.reserve(list.size());
-    for (const Mailbox& m : list) out.push_back({to_utf8(m.display_name), m.address});
+    for (const Mailbox& m : list) out.push_back({to_utf8(m.display_name), header_address(m.address, utf8)});
     return out;
 }
 
@@ -79,7 +87,8 @@ std::string new_message_id(const Message& message, std::string_view domain) {
         return true;
     };
     std::string right(domain);
-    if (!usable(right)) right = address_domain(message.from.address);
+    if (!usable(right) && is_valid_address(message.from.address))
+        right = domain_to_ascii(address_domain(message.from.address));
     if (!usable(right)) right = "mvsmtp.invalid";
     return "<" + random_hex(16) + "@" + right + ">";
 }
@@ -95,14 +104,15 @@ std::string render_headers(const Message& m, const std::string& message_id) {
     std::string h;
     const std::int64_t date = m.date != 0 ? m.date : Poco::Timestamp().epochTime();
     h += fold_header("Date", format_date(date));
-    h += fold_header("From", format_mailbox_header({to_utf8(m.from.display_name), m.from.address}));
+    const bool utf8 = needs_smtputf8(m);
+    h += fold_header("From", format_mailbox_header({to_utf8(m.from.display_name), header_address(m.from.address, utf8)}));
     if (!m.to.empty())
-        h += fold_header("To", format_mailbox_list_header(clean(m.to)));
+        h += fold_header("To", format_mailbox_list_header(clean(m.to, utf8)));
     else if (m.cc.empty())
         h += "To: undisclosed-recipients:;\r\n";
-    if (!m.cc.empty()) h += fold_header("Cc", format_mailbox_list_header(clean(m.cc)));
+    if (!m.cc.empty()) h += fold_header("Cc", format_mailbox_list_header(clean(m.cc, utf8)));
     if (!m.reply_to.empty())
-        h += fold_header("Reply-To", format_mailbox_list_header(clean(m.reply_to)));
+        h += fold_header("Reply-To", format_mailbox_list_header(clean(m.reply_to, utf8)));
     if (!m.subject.empty()) h += unstructured("Subject", m.subject);
     std::string id = message_id;
     if (id.front() != '<') id = "<" + id + ">";

@@ -165,8 +165,8 @@ void Session::authenticate() {
         broken_ = true;
         throw Error(ErrorCode::AuthUnsupported, "server " + settings_.host + " does not offer AUTH");
     }
-    const auto mechanism = choose_mechanism(caps_, settings_.mechanisms);
-    if (!mechanism) {
+    const std::vector<Mechanism> mechanisms = mechanisms_to_try(caps_, settings_.mechanisms, connection_.encrypted());
+    if (mechanisms.empty()) {
         std::string offered;
         for (const auto& m : caps_.auth_mechanisms) offered += (offered.empty() ? "" : " ") + m;
         quit();
@@ -174,18 +174,60 @@ void Session::authenticate() {
         throw Error(ErrorCode::AuthUnsupported,
                     "no AUTH mechanism in common with " + settings_.host + " (server offers: " + offered + ")");
     }
-    if (settings_.tokens) return authenticate_with_token(*mechanism);
-    std::string server_error;
-    const Reply r = sasl(*mechanism, *settings_.credentials, server_error);
-    if (r.code != 235)
-        fail(classify_reply(r, Stage::Auth),
-             std::string("AUTH ") + mechanism_name(*mechanism) + " failed for user " + user, r);
+    if (settings_.tokens) return authenticate_with_token(mechanisms.front());
+    // RFC 4954 §6: after 535/504/534 the next mechanism may do (a server that offers CRAM-MD5
+    // but stores hashed passwords refuses it with 535); each one is tried once, in order.
+    std::string tried;
+    std::optional<Reply> refusal;  // the reply that explains the failure best
+    for (Mechanism mechanism : mechanisms) {
+        std::string server_error;
+        Reply r;
+        try {
+            r = sasl(mechanism, *settings_.credentials, server_error);
+        } catch (const Error& e) {
+            // A server that hangs up on the next attempt after a refusal: the refusal is the
+            // answer (AUTH.FAILED, not a transient connection error that invites a retry).
+            if (!refusal || (e.code() != ErrorCode::ConnectionLost && e.code() != ErrorCode::Timeout)) throw;
+            broken_ = true;
+            connection_.close();
+            throw Error(classify_reply(*refusal, Stage::Auth),
+                        "AUTH " + tried + " failed for user " + user + ": " + refusal->summary() +
+                            " (then AUTH " + mechanism_name(mechanism) + ": " + e.what() + ")",
+                        *refusal);
+        }
+        if (r.code == 235) return;
+        tried += std::string(tried.empty() ? "" : ", ") + mechanism_name(mechanism);
+        if (!refusal || (refusal->code != 535 && r.code == 535)) refusal = r;
+        if (!falls_back(r)) {
+            refusal = r;
+            break;
+        }
+    }
+    fail(classify_reply(*refusal, Stage::Auth), "AUTH " + tried + " failed for user " + user, *refusal);
 }
 
 Reply Session::sasl(Mechanism mechanism, const Credentials& credentials, std::string& server_error) {
     SaslExchange exchange(mechanism, credentials, SaslTarget{settings_.host, settings_.port});
     Reply r = command(exchange.first_line(), true);
-    while (r.code == 334) r = command(exchange.respond(r), true);
+    while (r.code == 334) {
+        std::string answer;
+        try {
+            answer = exchange.respond(r);
+        } catch (const Error& e) {
+            if (e.code() != ErrorCode::ProtocolError) throw;
+            // A challenge we cannot answer: cancel the exchange with "*" and read the
+            // server's 501 (RFC 4954 §4) so the conversation ends in step, then give up.
+            Reply cancelled;
+            try {
+                cancelled = command(SaslExchange::cancel_line());
+            } catch (const Error&) {
+                connection_.close();
+                throw Error(ErrorCode::ProtocolError, std::string(e.what()) + "; AUTH cancelled, no answer to '*'");
+            }
+            fail(ErrorCode::ProtocolError, std::string(e.what()) + "; AUTH cancelled", cancelled);
+        }
+        r = command(answer, true);
+    }
     server_error = exchange.server_error();
     return r;
 }

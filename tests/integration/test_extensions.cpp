@@ -43,6 +43,59 @@ BOOST_AUTO_TEST_CASE(utf8_address_needs_smtputf8) {
     BOOST_TEST(field(r, R::ERROR) == "43", field(r, R::MESSAGE));  // SMTPUTF8.UNSUPPORTED
 }
 
+BOOST_AUTO_TEST_CASE(idn_domain_goes_out_in_a_labels_without_smtputf8) {
+    // Regression (item 18): user@bücher.example needed SMTPUTF8 (refused here with 43). Now
+    // MAIL, RCPT and the To header carry the A-label, and no SMTPUTF8 parameter is sent.
+    FakeServer server({"220 old", "250-old\r\n250 8BITMIME", "250 ok", "250 ok", "354 go",
+                       "250 2.0.0 queued", "221 bye"});
+    const std::string r = mvsmtp_library().sendmail(
+        message_with("idn", "Zoë <a@b\xC3\xBC" "cher.example>", {"user@b\xC3\xBC" "cher.example"}), "x",
+        options({"smtp://127.0.0.1:" + std::to_string(server.port()), "off", ""}));
+    BOOST_TEST(field(r, R::STATUS) == "0", field(r, R::MESSAGE));
+    server.join();
+    const auto lines = server.received();
+    BOOST_REQUIRE(lines.size() > 5u);
+    BOOST_TEST(lines[1] == "MAIL FROM:<a@xn--bcher-kva.example> BODY=8BITMIME");
+    BOOST_TEST(lines[2] == "RCPT TO:<user@xn--bcher-kva.example>");
+    bool to = false, from = false;
+    for (const auto& l : lines) {
+        BOOST_TEST(l.find("SMTPUTF8") == std::string::npos, l);
+        BOOST_TEST(l.find("b\xC3\xBC" "cher") == std::string::npos, l);  // no U-label anywhere
+        to = to || l == "To: user@xn--bcher-kva.example";
+        from = from || (l.rfind("From: ", 0) == 0 && l.find(" <a@xn--bcher-kva.example>") != std::string::npos);
+    }
+    BOOST_TEST(to);
+    BOOST_TEST(from);
+}
+
+BOOST_AUTO_TEST_CASE(invalid_idn_is_refused_before_connecting) {
+    // Port 9 has no listener: had the library connected, the error would be CONNECT.FAILED.
+    const std::string r = mvsmtp_library().sendmail(
+        message_with("badidn", "a@example.test", {"user@\xE2\x98\x83.example"}), "x",
+        options({"smtp://127.0.0.1:9", "off", ""}));
+    BOOST_TEST(field(r, R::ERROR_NAME) == "BAD.ADDRESS", field(r, R::MESSAGE));
+    BOOST_TEST(field(r, R::MESSAGE).find("user@\xE2\x98\x83.example") != std::string::npos, field(r, R::MESSAGE));
+}
+
+BOOST_AUTO_TEST_CASE(idn_domain_delivered_by_postfix) {
+    const std::string token = testbed::unique_token("idn");
+    std::string opts = with_field(options({"smtp://127.0.0.1:2525", "required"}), O::TRANSCRIPT, "RESULT");
+    const std::string r = mvsmtp_library().sendmail(
+        message_with(token, "testuser@example.test", {"user@b\xC3\xBC" "cher.example"}), "IDN", opts);
+    BOOST_TEST_REQUIRE(field(r, R::STATUS) == "0", field(r, R::MESSAGE));
+    std::string log;
+    for (const auto& l : mvsmtp::gci::values(r, R::TRANSCRIPT)) {
+        log += l + "\n";
+        if (l.rfind("C: ", 0) == 0) BOOST_TEST(l.find("SMTPUTF8") == std::string::npos, l);  // Postfix offers it; unused
+    }
+    BOOST_TEST(log.find("C: RCPT TO:<user@xn--bcher-kva.example>") != std::string::npos, log);
+    const std::string path = testbed::wait_for_message("catchall", token);
+    BOOST_REQUIRE_MESSAGE(!path.empty(), "not delivered to the catchall Maildir");
+    const std::string raw = testbed::read_file(path);
+    BOOST_TEST(raw.find("X-Original-To: user@xn--bcher-kva.example") != std::string::npos, raw);
+    BOOST_TEST(raw.find("\nTo: user@xn--bcher-kva.example") != std::string::npos, raw);
+}
+
 BOOST_AUTO_TEST_CASE(utf8_address_delivered_by_postfix) {
     const std::string token = testbed::unique_token("eai");
     std::string opts = with_field(options({"smtp://127.0.0.1:2525", "required"}), O::TRANSCRIPT, "RESULT");

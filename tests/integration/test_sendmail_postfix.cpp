@@ -35,12 +35,40 @@ BOOST_AUTO_TEST_CASE(starttls_auth_login_delivers) {
     BOOST_TEST(!testbed::wait_for_message(kUser, token).empty());
 }
 
-BOOST_AUTO_TEST_CASE(starttls_auth_cram_md5_is_default_choice) {
-    const std::string token = testbed::unique_token("cram");
-    const std::string result = mvsmtp_library().sendmail(simple_message(token, {kUser}), "CRAM",
-                                              options({"smtp://127.0.0.1:2525", "", kUser, "testpass", ""}));
-    BOOST_TEST(field(result, R::STATUS) == "0", field(result, R::MESSAGE));
-    BOOST_TEST(!testbed::wait_for_message(kUser, token).empty());
+BOOST_AUTO_TEST_CASE(starttls_default_choice_is_plain_and_cram_md5_when_named) {
+    // Regression (item 15): the default used to be CRAM-MD5 even over TLS. Over TLS PLAIN
+    // comes first; CRAM-MD5 is still used when the profile names it.
+    for (const char* mech : {"", "CRAM-MD5"}) {
+        const std::string token = testbed::unique_token("defaultauth");
+        const std::string result = mvsmtp_library().sendmail(
+            simple_message(token, {kUser}), "default AUTH",
+            with_field(options({"smtp://127.0.0.1:2525", "", kUser, "testpass", mech}), O::TRANSCRIPT, "RESULT"));
+        BOOST_TEST(field(result, R::STATUS) == "0", field(result, R::MESSAGE));
+        std::string auth;
+        for (const auto& l : mvsmtp::gci::values(result, R::TRANSCRIPT))
+            if (l.find("C: AUTH") != std::string::npos) auth += l + "\n";
+        BOOST_TEST(auth == std::string("C: AUTH ") + (*mech ? "CRAM-MD5\n" : "PLAIN <redacted>\n"), auth);
+        BOOST_TEST(!testbed::wait_for_message(kUser, token).empty());
+    }
+}
+
+BOOST_AUTO_TEST_CASE(quoted_local_part_with_a_space_is_delivered) {
+    // Regression (item 17): "john smith"@example.test passed validation and was then refused
+    // while the envelope was being sent, which broke the session. RFC 5321 §4.1.2 allows it.
+    const std::string token = testbed::unique_token("quoted");
+    const std::string result = mvsmtp_library().sendmail(
+        simple_message(token, {"\"john smith\"@example.test", "alice@example.test"}), "quoted local part",
+        with_field(options({"smtp://127.0.0.1:2525", "required"}), O::TRANSCRIPT, "RESULT"));
+    BOOST_TEST_REQUIRE(field(result, R::STATUS) == "0", field(result, R::MESSAGE));
+    std::string log;
+    for (const auto& l : mvsmtp::gci::values(result, R::TRANSCRIPT)) log += l + "\n";
+    BOOST_TEST(log.find("C: RCPT TO:<\"john smith\"@example.test>") != std::string::npos, log);
+    const std::string path = testbed::wait_for_message("catchall", token);
+    BOOST_REQUIRE_MESSAGE(!path.empty(), "not delivered to the catchall Maildir");
+    const std::string raw = testbed::read_file(path);
+    BOOST_TEST(raw.find("To: \"john smith\"@example.test, alice@example.test") != std::string::npos, raw);
+    BOOST_TEST(raw.find("X-Original-To: \"john smith\"@example.test") != std::string::npos, raw);
+    BOOST_TEST(!testbed::wait_for_message("alice@example.test", token).empty());
 }
 
 BOOST_AUTO_TEST_CASE(implicit_tls_auth_plain_and_login) {

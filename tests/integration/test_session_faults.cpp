@@ -130,6 +130,27 @@ BOOST_AUTO_TEST_CASE(server_closing_during_data_poisons_the_session) {
     BOOST_TEST(session.broken());
 }
 
+BOOST_AUTO_TEST_CASE(quoted_local_part_with_a_space_completes_the_pipelined_envelope) {
+    // Regression (item 17): "john smith"@x passed validation, then its RCPT could not be
+    // rendered after MAIL and the first RCPT were queued; the session broke half-way through
+    // the envelope. RFC 5321 §4.1.2 allows it, so it is sent, quoted, in the same group.
+    FakeServer server({"220 fake", "250-fake\r\n250 PIPELINING", "250 ok", "250 ok", "250 ok", "354 go",
+                       "250 2.0.0 queued", "221 bye"});
+    Session session(settings_for(server.port()));
+    session.open();
+    const SendResult r = session.send(tiny({"ok@example.test", "\"john smith\"@example.test"}));
+    BOOST_TEST((r.error == ErrorCode::Ok), r.message);
+    BOOST_TEST(!session.broken());
+    session.quit();
+    server.join();
+    const auto lines = server.received();
+    BOOST_REQUIRE(lines.size() > 6u);
+    BOOST_TEST((std::vector<std::string>(lines.begin() + 1, lines.begin() + 5) ==
+                std::vector<std::string>{"MAIL FROM:<sender@example.test>", "RCPT TO:<ok@example.test>",
+                                         "RCPT TO:<\"john smith\"@example.test>", "DATA"}));
+    BOOST_TEST(lines.back() == "QUIT");
+}
+
 BOOST_AUTO_TEST_CASE(tls_required_sends_nothing_before_refusing) {
     // Against Postfix's plaintext port: after EHLO shows no STARTTLS, the client must stop
     // without AUTH, MAIL or any credential.

@@ -2,10 +2,12 @@
 // XOAUTH2 (Google/Microsoft) and OAUTHBEARER (RFC 7628).
 //
 //   Credentials cred("user", "secret");
-//   auto mech = choose_mechanism(caps, {});        // strongest the server offers
-//   SaslExchange sasl(*mech, cred);
-//   send(sasl.first_line());                       // "AUTH PLAIN AHVzZXIAc2VjcmV0"
-//   while (reply.code == 334) send(sasl.respond(reply));
+//   for (Mechanism m : mechanisms_to_try(caps, {}, encrypted)) {   // preference order
+//       SaslExchange sasl(m, cred);
+//       send(sasl.first_line());                   // "AUTH PLAIN AHVzZXIAc2VjcmV0"
+//       while (reply.code == 334) send(sasl.respond(reply));   // throws: send cancel_line()
+//       if (!falls_back(reply)) break;             // 535/504/534: the next mechanism, once each
+//   }
 //   sasl.server_error();                           // XOAUTH2/OAUTHBEARER: the server's JSON
 //
 // An initial response that would make the AUTH line longer than 512 octets (a 2,500-character
@@ -50,11 +52,22 @@ private:
     std::string secret_;  // password, or the OAuth 2.0 access token for XOAUTH2/OAUTHBEARER
 };
 
-// Picks from `allowed` (or, when empty, the default order CRAM-MD5, PLAIN, LOGIN: CRAM-MD5
-// never sends the password itself; LOGIN last as it is the least specified) the first one
-// the server offers. XOAUTH2/OAUTHBEARER are used only when asked for: their secret is a token.
-std::optional<Mechanism> choose_mechanism(const Capabilities& caps,
-                                          const std::vector<Mechanism>& allowed);
+// The mechanisms of `allowed` that the server offers, in the order to try them. When
+// `allowed` is empty, the default order depends on the channel:
+//   encrypted (TLS):  PLAIN, LOGIN. The password is protected by TLS; CRAM-MD5 adds nothing
+//                     there and needs a server that stores the password in a reversible form,
+//                     so it is used over TLS only when named in `allowed`.
+//   not encrypted:    CRAM-MD5, PLAIN, LOGIN (only reached when the caller allowed plaintext
+//                     AUTH): CRAM-MD5 first because it never sends the password itself.
+// LOGIN comes after PLAIN as the less specified one. XOAUTH2/OAUTHBEARER are used only when
+// asked for: their secret is a token. Each mechanism appears once.
+std::vector<Mechanism> mechanisms_to_try(const Capabilities& caps, const std::vector<Mechanism>& allowed,
+                                         bool encrypted);
+
+// True when a failed AUTH reply lets the client try its next mechanism (RFC 4954 §6):
+// 535 (credentials invalid: some servers offer CRAM-MD5 but cannot check it against a
+// hashed password), 504 (mechanism not supported after all), 534 (mechanism too weak).
+bool falls_back(const Reply& reply);
 
 class SaslExchange {
 public:
@@ -68,8 +81,12 @@ public:
     const std::string& server_error() const { return server_error_; }
     // The AUTH command line, with an initial response where the mechanism has one.
     std::string first_line();
+    // "*": what the client sends when it cannot answer a challenge; the server then ends the
+    // exchange with 501 (RFC 4954 §4).
+    static std::string cancel_line();
     // The answer to a 334 challenge. Throws Error(ProtocolError) on a challenge that makes
-    // no sense for the mechanism or after kMaxRounds.
+    // no sense for the mechanism (not base64, an unexpected round) or after kMaxRounds; the
+    // caller then sends cancel_line() and reads the server's 501.
     std::string respond(const Reply& challenge);
 
 private:

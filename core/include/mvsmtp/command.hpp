@@ -2,9 +2,12 @@
 //
 //   command::mail_from("a@b.example", {"SIZE=42"})  →  "MAIL FROM:<a@b.example> SIZE=42\r\n"
 //   command::rcpt_to("c@d.example")                  →  "RCPT TO:<c@d.example>\r\n"
+//   command::rcpt_to("\"john smith\"@bücher.example") →  "RCPT TO:<\"john smith\"@xn--bcher-kva.example>\r\n"
 //
+// Addresses go through smtp_path (address.hpp): internationalised domains in A-labels, a
+// quoted local part exactly as written.
 // Renderers refuse (Error BadAddress / BadArgument) any argument that could inject a second
-// command: CR, LF, NUL, or angle brackets inside an address. Lines stay within the RFC 5321
+// command: CR, LF, NUL, angle brackets or a blank outside a quoted local part in an address. Lines stay within the RFC 5321
 // §4.5.3.1.4 limit of 512 octets.
 #pragma once
 #include <string>

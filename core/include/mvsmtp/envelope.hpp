@@ -7,7 +7,10 @@
 //   command::rcpt_to(recipients[i], plan.rcpt_parameters[i]);
 //
 // Refuses locally, before anything is sent: a message larger than the server's SIZE
-// (MessageTooLarge), a non-ASCII address without SMTPUTF8 (Smtputf8Unsupported).
+// (MessageTooLarge), a non-ASCII local part without SMTPUTF8 (Smtputf8Unsupported; a
+// non-ASCII domain needs nothing: it is sent in A-labels), and any MAIL FROM / RCPT TO line
+// the renderer would refuse (BadAddress, BadArgument): every command of the envelope is
+// rendered once here, so a session never stops halfway through an envelope.
 // A DSN request to a server without DSN is sent without the parameters and noted.
 #pragma once
 #include <cstdint>

@@ -37,7 +37,7 @@ struct SessionSettings {
     // OAuth 2.0: AUTH with an access token from here instead of credentials' password. A
     // cached token the server refuses is replaced once (one refresh, one retry).
     std::shared_ptr<TokenSource> tokens;
-    std::vector<Mechanism> mechanisms;     // empty: strongest the server offers
+    std::vector<Mechanism> mechanisms;     // empty: PLAIN, LOGIN over TLS; CRAM-MD5 first without (auth.hpp)
     bool allow_plaintext_auth = false;     // send credentials without TLS (explicit opt-in)
     std::string client_name = "localhost"; // EHLO argument
     bool pipelining = true;                // use PIPELINING (RFC 2920) when offered

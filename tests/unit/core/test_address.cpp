@@ -131,9 +131,63 @@ BOOST_AUTO_TEST_CASE(display_name_with_line_break_is_injection) {
 BOOST_AUTO_TEST_CASE(smtputf8_and_domain) {
     BOOST_TEST(!needs_smtputf8("a@b.com"));
     BOOST_TEST(needs_smtputf8("jos\xC3\xA9@example.com"));
-    BOOST_TEST(needs_smtputf8("a@b\xC3\xBC.de"));
+    // An internationalised domain alone needs no SMTPUTF8: it is sent in A-labels (item 18).
+    BOOST_TEST(!needs_smtputf8("a@b\xC3\xBC.de"));
+    BOOST_TEST(needs_smtputf8("\xE7\x94\xA8\xE6\x88\xB7@\xE4\xBE\x8B\xE5\xAD\x90.\xE6\xB5\x8B\xE8\xAF\x95"));
     BOOST_TEST(address_domain("a@b.com") == "b.com");
     BOOST_TEST(address_domain("nodomain") == "");
+}
+
+BOOST_AUTO_TEST_CASE(idn_domains_become_a_labels) {
+    // Regression (item 18): IDN domains went out as UTF-8 and demanded SMTPUTF8.
+    BOOST_TEST(address_to_ascii_domain("user@b\xC3\xBC" "cher.example") == "user@xn--bcher-kva.example");
+    BOOST_TEST(domain_to_ascii("B\xC3\x9C" "CHER.example") == "xn--bcher-kva.example");  // UTS #46 folds case
+    BOOST_TEST(domain_to_ascii("stra\xC3\x9F" "e.de") == "xn--strae-oqa.de");         // non-transitional: ß stays
+    BOOST_TEST(domain_to_ascii("b\x75\xCC\x88" "cher.example") == "xn--bcher-kva.example");  // NFC first
+    // 用户@例子.测试: the domain converts, the local part still needs SMTPUTF8
+    const std::string cn = "\xE7\x94\xA8\xE6\x88\xB7@\xE4\xBE\x8B\xE5\xAD\x90.\xE6\xB5\x8B\xE8\xAF\x95";
+    BOOST_TEST(address_to_ascii_domain(cn) == "\xE7\x94\xA8\xE6\x88\xB7@xn--fsqu00a.xn--0zwm56d");
+    BOOST_TEST(needs_smtputf8(cn));
+    // ASCII and address literals are left alone
+    BOOST_TEST(address_to_ascii_domain("a@Example.COM") == "a@Example.COM");
+    BOOST_TEST(address_to_ascii_domain("x@[192.0.2.1]") == "x@[192.0.2.1]");
+    BOOST_TEST(address_to_ascii_domain("\"a b\"@b\xC3\xBC" "cher.example") == "\"a b\"@xn--bcher-kva.example");
+    BOOST_TEST((code_of([&] { address_to_ascii_domain("user@\xE2\x98\x83.example"); }) == ErrorCode::BadAddress));
+    BOOST_TEST((code_of([&] { domain_to_ascii("\xE2\x98\x83.example"); }) == ErrorCode::BadAddress));
+}
+
+BOOST_AUTO_TEST_CASE(invalid_idn_is_a_bad_address) {
+    // Regression (item 18): any UTF-8 label passed; now the domain must convert (IDNA 2008).
+    // an invalid IDN is a bad address, named in the message
+    for (const std::string bad : {"user@\xE2\x98\x83.example",      // ☃ is DISALLOWED in IDNA 2008
+                                  "user@a\xE2\x80\x8D" "b.example",  // ZWJ outside its context
+                                  "user@\xD9\xA3.example"}) {          // bidi rule
+        BOOST_TEST(!is_valid_address(bad), bad);
+        try {
+            validate_address(bad);
+            BOOST_ERROR("accepted " << bad);
+        } catch (const Error& e) {
+            BOOST_TEST((e.code() == ErrorCode::BadAddress));
+            BOOST_TEST(std::string(e.what()).find(bad) != std::string::npos, e.what());
+            BOOST_TEST(std::string(e.what()).find("IDNA 2008") != std::string::npos, e.what());
+        }
+    }
+    // the size limit counts the A-label form: 30 labels "ü" are 89 octets, as A-labels 239
+    std::string many;
+    for (int i = 0; i < 30; ++i) many += std::string(i ? "." : "") + "\xC3\xBC";
+    BOOST_TEST(is_valid_address("l@" + many));
+    BOOST_TEST(!is_valid_address(std::string(20, 'l') + "@" + many));
+}
+
+BOOST_AUTO_TEST_CASE(smtp_path_keeps_quoted_local_parts) {
+    // Regression (item 17): validation accepted "john smith"@x, rendering refused it.
+    BOOST_TEST(is_valid_address("\"john smith\"@example.com"));
+    BOOST_TEST(smtp_path("\"john smith\"@example.com") == "\"john smith\"@example.com");
+    BOOST_TEST(smtp_path("\"a\\\" b\"@example.com") == "\"a\\\" b\"@example.com");
+    BOOST_TEST(smtp_path("") == "");
+    for (const std::string& bad : std::vector<std::string>{"a b@c", "\"a\" b@c", "\"a b\"@c d", "a@b\tc", "\"a\tb\"@c", "a>@b", "<a@b",
+                                  std::string("a@b\0c", 5), "a@b\r\nRSET"})
+        BOOST_TEST((code_of([&] { smtp_path(bad); }) == ErrorCode::BadAddress), bad);
 }
 
 BOOST_AUTO_TEST_CASE(header_rendering) {

@@ -3,6 +3,7 @@
 
 #include "mvsmtp/auth.hpp"
 #include "mvsmtp/error.hpp"
+#include "support/error_code_of.hpp"
 
 using namespace mvsmtp;
 
@@ -98,15 +99,44 @@ BOOST_AUTO_TEST_CASE(long_password_plain_goes_after_the_334_too) {
     BOOST_TEST(s.respond(challenge("")).size() > 800u);
 }
 
-BOOST_AUTO_TEST_CASE(choose_strongest_offered_or_allowed) {
-    BOOST_TEST((*choose_mechanism(offering("PLAIN LOGIN CRAM-MD5"), {}) == Mechanism::CramMd5));
-    BOOST_TEST((*choose_mechanism(offering("LOGIN PLAIN"), {}) == Mechanism::Plain));
-    BOOST_TEST((*choose_mechanism(offering("LOGIN XOAUTH2"), {}) == Mechanism::Login));
-    BOOST_TEST((*choose_mechanism(offering("PLAIN LOGIN"), {Mechanism::Login}) == Mechanism::Login));
-    BOOST_TEST(!choose_mechanism(offering("XOAUTH2"), {}).has_value());
-    BOOST_TEST(!choose_mechanism(offering("PLAIN"), {Mechanism::CramMd5}).has_value());
-    BOOST_TEST((*choose_mechanism(offering("PLAIN OAUTHBEARER"), {Mechanism::XOAuth2, Mechanism::OAuthBearer}) ==
-                Mechanism::OAuthBearer));
+BOOST_AUTO_TEST_CASE(mechanism_order_depends_on_tls) {
+    // Regression (item 15): CRAM-MD5 used to come first even over TLS, where it adds nothing
+    // and fails on servers that store hashed passwords.
+    using V = std::vector<Mechanism>;
+    BOOST_TEST((mechanisms_to_try(offering("PLAIN LOGIN CRAM-MD5"), {}, true) == V{Mechanism::Plain, Mechanism::Login}));
+    BOOST_TEST((mechanisms_to_try(offering("CRAM-MD5 LOGIN PLAIN"), {}, false) ==
+                V{Mechanism::CramMd5, Mechanism::Plain, Mechanism::Login}));
+    BOOST_TEST((mechanisms_to_try(offering("LOGIN PLAIN"), {}, false) == V{Mechanism::Plain, Mechanism::Login}));
+    BOOST_TEST((mechanisms_to_try(offering("LOGIN XOAUTH2"), {}, true) == V{Mechanism::Login}));
+    // over TLS CRAM-MD5 only when named
+    BOOST_TEST(mechanisms_to_try(offering("CRAM-MD5"), {}, true).empty());
+    BOOST_TEST((mechanisms_to_try(offering("CRAM-MD5 PLAIN"), {Mechanism::CramMd5}, true) == V{Mechanism::CramMd5}));
+    // an explicit list keeps its order, drops what is not offered and repeats nothing
+    BOOST_TEST((mechanisms_to_try(offering("PLAIN LOGIN"), {Mechanism::Login, Mechanism::CramMd5, Mechanism::Plain,
+                                                             Mechanism::Login}, true) ==
+                V{Mechanism::Login, Mechanism::Plain}));
+    BOOST_TEST(mechanisms_to_try(offering("XOAUTH2"), {}, true).empty());
+    BOOST_TEST(mechanisms_to_try(offering("PLAIN"), {Mechanism::CramMd5}, false).empty());
+    BOOST_TEST((mechanisms_to_try(offering("PLAIN OAUTHBEARER"), {Mechanism::XOAuth2, Mechanism::OAuthBearer}, true) ==
+                V{Mechanism::OAuthBearer}));
+}
+
+BOOST_AUTO_TEST_CASE(which_refusals_fall_back) {
+    for (int code : {535, 504, 534}) BOOST_TEST(falls_back(parse_reply(std::to_string(code) + " no\r\n")), code);
+    for (int code : {454, 421, 530, 538, 501, 550}) BOOST_TEST(!falls_back(parse_reply(std::to_string(code) + " no\r\n")), code);
+}
+
+BOOST_AUTO_TEST_CASE(unanswerable_challenges_are_protocol_errors_and_cancel_with_a_star) {
+    Credentials c("u", "p");
+    SaslExchange cram(Mechanism::CramMd5, c);
+    cram.first_line();
+    BOOST_TEST((testsupport::error_code_of([&] { cram.respond(challenge("%%%not base64%%%")); }) ==
+                ErrorCode::ProtocolError));
+    SaslExchange plain(Mechanism::Plain, c);
+    plain.first_line();
+    BOOST_TEST((testsupport::error_code_of([&] { plain.respond(challenge("c29tZXRoaW5n")); }) ==
+                ErrorCode::ProtocolError));
+    BOOST_TEST(SaslExchange::cancel_line() == "*\r\n");  // RFC 4954 §4
 }
 
 BOOST_AUTO_TEST_CASE(endless_challenges_stop) {

@@ -32,6 +32,24 @@ BOOST_AUTO_TEST_CASE(refuses_injection_in_addresses) {
     BOOST_CHECK_THROW(command::rcpt_to(""), Error);
 }
 
+BOOST_AUTO_TEST_CASE(quoted_local_part_with_a_space_is_rendered) {
+    // Regression (item 17): RFC 5321 §4.1.2 allows it; the renderer refused it after the
+    // validator had accepted it, in the middle of a pipelined envelope.
+    BOOST_TEST(command::rcpt_to("\"john smith\"@example.test") == "RCPT TO:<\"john smith\"@example.test>\r\n");
+    BOOST_TEST(command::mail_from("\"john smith\"@example.test", {"SIZE=1"}) ==
+               "MAIL FROM:<\"john smith\"@example.test> SIZE=1\r\n");
+    for (const char* bad : {"\"john\" smith@example.test", "\"john smith\"@exam ple.test", "john smith@example.test"})
+        BOOST_CHECK_THROW(command::rcpt_to(bad), Error);
+}
+
+BOOST_AUTO_TEST_CASE(idn_domains_go_out_as_a_labels) {
+    // Regression (item 18): user@bücher.example went out in UTF-8 and needed SMTPUTF8.
+    BOOST_TEST(command::rcpt_to("user@b\xC3\xBC" "cher.example") == "RCPT TO:<user@xn--bcher-kva.example>\r\n");
+    BOOST_TEST(command::mail_from("\xE7\x94\xA8\xE6\x88\xB7@\xE4\xBE\x8B\xE5\xAD\x90.\xE6\xB5\x8B\xE8\xAF\x95", {"SMTPUTF8"}) ==
+               "MAIL FROM:<\xE7\x94\xA8\xE6\x88\xB7@xn--fsqu00a.xn--0zwm56d> SMTPUTF8\r\n");
+    BOOST_CHECK_THROW(command::rcpt_to("user@\xE2\x98\x83.example"), Error);  // not a valid IDN
+}
+
 BOOST_AUTO_TEST_CASE(refuses_bad_helo_names_and_parameters) {
     BOOST_CHECK_THROW(command::ehlo("two words"), Error);
     BOOST_CHECK_THROW(command::ehlo(""), Error);

@@ -1,6 +1,7 @@
 // ESMTP parameters for MAIL/RCPT (RFC 1870, 3461, 6152, 6531), chosen from capabilities.
 #include <boost/test/unit_test.hpp>
 
+#include "mvsmtp/command.hpp"
 #include "mvsmtp/envelope.hpp"
 #include "mvsmtp/error.hpp"
 #include "support/error_code_of.hpp"
@@ -77,6 +78,52 @@ BOOST_AUTO_TEST_CASE(dsn_parameters) {
     BOOST_TEST(without.mail_parameters.empty());
     BOOST_TEST(without.rcpt_parameters[0].empty());
     BOOST_TEST(without.notes.size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(idn_domain_needs_no_smtputf8) {
+    // Regression (item 18): an ASCII local part at an IDN domain goes out in A-labels, so a
+    // server without SMTPUTF8 takes it.
+    const auto plan = plan_envelope(message("a@b\xC3\xBC" "cher.example"), {"user@b\xC3\xBC" "cher.example"},
+                                    caps("8BITMIME"), 1);
+    BOOST_TEST((plan.mail_parameters == std::vector<std::string>{"BODY=8BITMIME"}));
+    // a non-ASCII local part still needs it
+    const std::string cn = "\xE7\x94\xA8\xE6\x88\xB7@\xE4\xBE\x8B\xE5\xAD\x90.\xE6\xB5\x8B\xE8\xAF\x95";
+    BOOST_TEST((testsupport::error_code_of([&] { plan_envelope(message(), {cn}, caps("8BITMIME"), 1); }) ==
+                ErrorCode::Smtputf8Unsupported));
+    BOOST_TEST(plan_envelope(message(), {cn}, caps("SMTPUTF8"), 1).mail_parameters[0] == "SMTPUTF8");
+    // ORCPT names the address as sent: A-labels
+    Message m = message();
+    m.dsn.notify = "FAILURE";
+    const auto dsn = plan_envelope(m, {"user@b\xC3\xBC" "cher.example"}, caps("DSN"), 1);
+    BOOST_TEST(dsn.rcpt_parameters[0][1] == "ORCPT=rfc822;user@xn--bcher-kva.example");
+}
+
+BOOST_AUTO_TEST_CASE(every_envelope_command_renders_before_anything_is_sent) {
+    // Regression (item 17): a recipient the renderer refused surfaced after MAIL and the
+    // earlier RCPTs were queued. Whatever the plan says, each command must render.
+    Message m = message();
+    m.dsn.notify = "SUCCESS,FAILURE,DELAY";
+    // 64 '+' (valid atext, three octets each in xtext) at a 187-octet domain: with ORCPT the
+    // RCPT line would be ~690 octets
+    const std::string domain = std::string(63, 'd') + "." + std::string(63, 'e') + "." + std::string(59, 'f');
+    const std::string heavy = std::string(64, '+') + "@" + domain;
+    const std::vector<std::string> rcpts = {"b@example.test", "\"john smith\"@example.test", heavy};
+    const auto plan = plan_envelope(m, rcpts, caps("DSN,PIPELINING"), 1);
+    BOOST_TEST((testsupport::error_code_of([&] { command::mail_from(m.envelope_sender(), plan.mail_parameters); }) ==
+                ErrorCode::Ok));
+    for (std::size_t i = 0; i < rcpts.size(); ++i)
+        BOOST_TEST((testsupport::error_code_of([&] { command::rcpt_to(rcpts[i], plan.rcpt_parameters[i]); }) ==
+                    ErrorCode::Ok), rcpts[i]);
+    BOOST_TEST(plan.rcpt_parameters[2].size() == 1u);  // NOTIFY kept, ORCPT left out, and said so
+    BOOST_TEST(plan.notes.size() == 1u);
+    // what cannot be rendered at all is refused by the plan, before any command is sent
+    m.dsn.envid = std::string(100, '+');
+    BOOST_TEST((testsupport::error_code_of([&] { plan_envelope(m, {heavy}, caps("DSN,SIZE,8BITMIME"), 1); }) ==
+                ErrorCode::Ok));
+    Message long_sender = message(std::string(64, 'a') + "@" + domain);
+    long_sender.dsn.envid = std::string(100, '+');
+    BOOST_TEST((testsupport::error_code_of([&] { plan_envelope(long_sender, {"b@example.test"}, caps("DSN,SIZE,8BITMIME"), 1); }) ==
+                ErrorCode::BadArgument));
 }
 
 BOOST_AUTO_TEST_CASE(dsn_values_validated) {
