@@ -1,6 +1,7 @@
 // marshal.cpp — see marshal.hpp.
 #include "marshal.hpp"
 
+#include <algorithm>
 #include <cctype>
 
 #include "dynarray.hpp"
@@ -74,6 +75,14 @@ void refuse_extra_attributes(std::string_view array, int last, const char* what)
                                                     "): is there an attribute mark inside a value?");
 }
 
+// The last field number layout.def gives a group ("Message", "Options").
+int last_field(const char* group) {
+    int last = 0;
+    for (const auto& f : field_table())
+        if (f.group == group) last = std::max(last, f.number);
+    return last;
+}
+
 std::string value_at(const std::vector<std::string>& v, std::size_t i) { return i < v.size() ? v[i] : std::string(); }
 
 Priority priority_of(const std::string& raw) {
@@ -89,7 +98,7 @@ Priority priority_of(const std::string& raw) {
 
 ProfileRequest options_request(std::string_view options) {
     ProfileRequest req;
-    refuse_extra_attributes(options, O::MAX_SIZE, "OPTIONS");
+    refuse_extra_attributes(options, last_field("Options"), "OPTIONS");
     req.profile = trimmed(single(options, O::PROFILE, "OPTIONS<O.PROFILE>", ErrorCode::BadOption));
     req.config_path = trimmed(single(options, O::CONFIG, "OPTIONS<O.CONFIG>", ErrorCode::BadOption));
     const std::pair<int, const char*> keys[] = {
@@ -132,7 +141,7 @@ InputCharset charset_of(const Profile& profile) {
 
 Message decode_message(std::string_view message, std::string_view body, InputCharset cs) {
     Message m;
-    refuse_extra_attributes(message, M::SEPARATE, "MESSAGE");
+    refuse_extra_attributes(message, last_field("Message"), "MESSAGE");
     const auto from = mailboxes(message, M::FROM, cs, "MESSAGE<M.FROM>");
     if (from.size() > 1) throw Error(ErrorCode::BadAddress, "MESSAGE<M.FROM> must hold one address");
     if (!from.empty()) m.from = from.front();
