@@ -78,6 +78,27 @@ int parse_int(const std::string& key, const std::string& value, int lo, int hi) 
                                           " to " + std::to_string(hi) + " (got \"" + value + "\")");
 }
 
+// max_size: octets, or with a K, M or G suffix (binary multiples), 1 K to 1024 G.
+std::uint64_t parse_size(const std::string& key, const std::string& value) {
+    std::uint64_t multiplier = 1;
+    std::string digits = value;
+    if (!digits.empty()) {
+        const char unit = static_cast<char>(std::toupper(static_cast<unsigned char>(digits.back())));
+        if (unit == 'K' || unit == 'M' || unit == 'G') {
+            multiplier = unit == 'K' ? 1024ull : unit == 'M' ? 1024ull * 1024 : 1024ull * 1024 * 1024;
+            digits.pop_back();
+        }
+    }
+    const bool all_digits = !digits.empty() && digits.size() <= 13 &&
+                            digits.find_first_not_of("0123456789") == std::string::npos;
+    if (all_digits) {
+        const std::uint64_t n = std::stoull(digits) * multiplier;
+        if (n >= 1024 && n <= 1024ull * 1024 * 1024 * 1024) return n;
+    }
+    throw Error(ErrorCode::BadOption, key + " must be a size in octets, optionally with K, M or G, from 1K to 1024G (got \"" +
+                                          value + "\")");
+}
+
 bool parse_bool(const std::string& key, const std::string& value) {
     const std::string v = ascii_lower(value);
     if (v == "1" || v == "yes" || v == "true" || v == "on") return true;
@@ -200,6 +221,8 @@ void apply(Profile& p, const std::string& key, const std::string& value, Pending
         if (!value.empty()) p.keepalive_seconds = parse_int(key, value, 0, 86400);
     } else if (key == "pipelining") {
         if (!value.empty()) p.pipelining = parse_bool(key, value);
+    } else if (key == "max_size") {
+        if (!value.empty()) p.max_size = parse_size(key, value);
     } else if (apply_oauth(p.oauth, key, value, pending)) {
     } else if (key == "charset") {
         const std::string c = ascii_lower(value);
@@ -210,13 +233,46 @@ void apply(Profile& p, const std::string& key, const std::string& value, Pending
     }
 }
 
+bool same_text(const std::string& a, const std::string& b) { return ascii_lower(a) == ascii_lower(b); }
+
+// The line of `path` that holds `key` in [section] (1-based; 0 when not found). Poco's INI
+// reader keeps no line numbers, so the file is read again, the way Poco reads it: "[name]"
+// starts a section, ';' or '#' starts a comment line, the key is what precedes the first '='
+// (the whole line when there is none), trimmed.
+int line_of_key(const std::string& path, const std::string& section, const std::string& key) {
+    std::ifstream in(path, std::ios::binary);
+    std::string line, current;
+    for (int number = 1; std::getline(in, line); ++number) {
+        const std::string t = trim(line);
+        if (t.empty() || t[0] == ';' || t[0] == '#') continue;
+        if (t[0] == '[') {
+            current = trim(t.substr(1, t.find(']') == std::string::npos ? std::string::npos : t.find(']') - 1));
+            continue;
+        }
+        if (same_text(current, section) && same_text(trim(t.substr(0, t.find('='))), key)) return number;
+    }
+    return 0;
+}
+
+// Unknown key: named by its first word and line only. A line such as "password S3cr3t" (no
+// '=') is one long key to the INI reader, and its rest must never be echoed into RESULT.
+Error unknown_key(const std::string& path, const std::string& section, const std::string& raw_key) {
+    const std::string word = raw_key.substr(0, raw_key.find_first_of(" \t="));
+    const int line = line_of_key(path, section, raw_key);
+    const bool more = word.size() < raw_key.size();
+    std::string where = path + (line > 0 ? ", line " + std::to_string(line) : std::string());
+    return Error(ErrorCode::ConfigInvalid,
+                 "unknown key \"" + word + "\"" + (more ? " (the rest of the line is not shown: is its '=' missing?)" : "") +
+                     " in profile [" + section + "] of " + where);
+}
+
 }  // namespace
 
 const std::vector<std::string>& profile_keys() {
     static const std::vector<std::string> keys = {
         "server", "port", "tls", "user", "password", "password_file", "auth",
         "allow_plaintext_auth", "from", "helo", "ca_file", "connect_timeout", "timeout",
-        "outbox", "charset", "transcript", "keepalive", "pipelining",
+        "outbox", "charset", "transcript", "keepalive", "pipelining", "max_size",
         "oauth_grant", "oauth_provider", "oauth_tenant", "oauth_authority", "oauth_client_id",
         "oauth_client_secret", "oauth_client_secret_file", "oauth_client_certificate", "oauth_client_key",
         "oauth_scope", "oauth_token_url", "oauth_device_url", "oauth_ca_file", "oauth_cache",
@@ -287,8 +343,7 @@ Profile load_profile(const ProfileRequest& request) {
                 const std::string key = ascii_lower(k);
                 const auto& known = profile_keys();
                 if (std::find(known.begin(), known.end(), key) == known.end())
-                    throw Error(ErrorCode::ConfigInvalid, "unknown key \"" + k + "\" in profile [" + section +
-                                                              "] of " + path);
+                    throw unknown_key(path, section, k);
                 if (key == "password" || key == "oauth_client_secret") refuse_if_shared(path, "configuration file");
                 apply(p, key, trim(without_comment(ini->getRawString(section + "." + k))), pending);
             }
@@ -306,7 +361,9 @@ Profile load_profile(const ProfileRequest& request) {
         const auto& known = profile_keys();
         if (std::find(known.begin(), known.end(), key) == known.end())
             throw Error(ErrorCode::BadOption, "unknown option \"" + k + "\"");
-        apply(p, key, trim(v), pending);
+        // A password is taken exactly as given (it may start or end with a space); every
+        // other field is trimmed.
+        apply(p, key, key == "password" ? v : trim(v), pending);
     }
     // smtps:// always means TLS from the first byte: waiting for a plaintext greeting on
     // such a port only ends in a timeout. Asking for no TLS at all there is a contradiction.

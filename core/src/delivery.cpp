@@ -47,6 +47,7 @@ void fill_from_error(DeliveryReport& report, const Error& e) {
 
 void ready_for_sending(Message& message, const Profile& profile) {
     apply_profile_defaults(message, profile);
+    message.size_limit = profile.max_size;
     validate(message);
     validate_dsn(message.dsn);
     prepare(message, address_domain(message.from.address));

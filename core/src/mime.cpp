@@ -33,6 +33,25 @@ private:
     char prev_ = 0, last_ = 0;
 };
 
+// Counts what passes and refuses to pass more than the message's size limit, so an
+// oversized message fails before its end is written (a DATA in progress is then dropped
+// by the session, an outbox temporary removed).
+class LimitSink : public ByteSink {
+public:
+    LimitSink(ByteSink& out, std::uint64_t limit) : out_(out), limit_(limit) {}
+    void write(const char* p, std::size_t n) override {
+        count_ += n;
+        if (limit_ && count_ > limit_) throw too_large(limit_);
+        out_.write(p, n);
+    }
+    using ByteSink::write;
+
+private:
+    ByteSink& out_;
+    std::uint64_t limit_;
+    std::uint64_t count_ = 0;
+};
+
 }  // namespace
 
 void prepare(Message& message, const std::string& message_id_domain) {
@@ -50,7 +69,8 @@ void prepare(Message& message, const std::string& message_id_domain) {
 void write_message(const Message& message, ByteSink& out, const WriteOptions& options) {
     try {
         validate(message);
-        TailSink tail(out);
+        LimitSink limited(out, message.size_limit);
+        TailSink tail(limited);
         const std::string id = message.message_id.empty() ? mime_detail::new_message_id(message, {})
                                                           : message.message_id;
         tail.write(mime_detail::render_headers(message, id));

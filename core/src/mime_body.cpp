@@ -23,6 +23,7 @@
 #include <cstring>
 #include <memory>
 
+#include "attachment_file.hpp"
 #include "mime_internal.hpp"
 #include "mvsmtp/encoding.hpp"
 #include "mvsmtp/error.hpp"
@@ -137,17 +138,19 @@ void write_text(const char* subtype, const std::string& crlf_text, bool allow_8b
 }
 
 void write_file(const std::string& path, Base64Sink& b64) {
-    // fopen/fread rather than ifstream: a failed read is then ferror(), not just EOF.
-    std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(path.c_str(), "rb"), &std::fclose);
-    if (!f) throw Error(ErrorCode::AttachmentUnreadable, "cannot open attachment " + path);
+    AttachmentFile f(path);  // regular files only: a FIFO or a device is refused, never waited on
     std::unique_ptr<char[]> buf(new char[kChunk]);
-    while (true) {
-        const std::size_t n = std::fread(buf.get(), 1, kChunk, f.get());
+    // Fill whole chunks (a short read is not the end) so base64 lines stay aligned.
+    for (;;) {
+        std::size_t n = 0;
+        while (n < kChunk) {
+            const std::size_t got = f.read(buf.get() + n, kChunk - n);
+            if (got == 0) break;
+            n += got;
+        }
         if (n > 0) b64.write(buf.get(), n);
         if (n < kChunk) break;
     }
-    if (std::ferror(f.get()))
-        throw Error(ErrorCode::AttachmentUnreadable, "error while reading attachment " + path);
 }
 
 std::string attachment_name(const Attachment& a) {

@@ -32,3 +32,9 @@ void write_body(const Message& message, const std::string& message_id, const Wri
                 ByteSink& out);
 
 }  // namespace mvsmtp::mime_detail
+
+namespace mvsmtp {
+class Error;
+// The MessageTooLarge error for a message over Message::size_limit (mime_validate.cpp).
+Error too_large(std::uint64_t limit);
+}  // namespace mvsmtp

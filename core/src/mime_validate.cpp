@@ -3,8 +3,12 @@
 // CR or LF in a header value is how header injection works (a "Subject" that adds a Bcc);
 // NUL truncates values in C code downstream. All three are refused everywhere a caller's
 // text lands in a header, with an error that names the header (never its value's bytes).
+#include <cstdint>
 #include <cstdio>
 #include <memory>
+
+#include "attachment_file.hpp"
+#include "mime_internal.hpp"
 
 #include "mvsmtp/address.hpp"
 #include "mvsmtp/error.hpp"
@@ -96,13 +100,15 @@ void check_attachment(const Attachment& a) {
         throw Error(ErrorCode::BadArgument, "attachment content type \"" + shown(a.content_type) +
                                                 "\" is not type/subtype");
     if (a.path.empty()) return;
-    // Open and read one byte: fopen succeeds on a directory, the read does not.
-    std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(a.path.c_str(), "rb"),
-                                                      &std::fclose);
-    char byte;
-    if (!f || (std::fread(&byte, 1, 1, f.get()) == 0 && std::ferror(f.get())))
-        throw Error(ErrorCode::AttachmentUnreadable,
-                    "cannot read attachment file " + shown(a.path));
+    mime_detail::AttachmentFile f(a.path);  // throws for a FIFO, a device, a directory
+}
+
+// The attachments' raw bytes; their base64 form is a third larger still.
+std::uint64_t attachment_bytes(const Message& m) {
+    std::uint64_t total = 0;
+    for (const Attachment& a : m.attachments)
+        total += a.path.empty() ? a.data.size() : mime_detail::AttachmentFile(a.path).size();
+    return total;
 }
 
 void check_message_id(const std::string& id) {
@@ -123,6 +129,12 @@ void check_message_id(const std::string& id) {
 }
 
 }  // namespace
+
+Error too_large(std::uint64_t limit) {
+    return Error(ErrorCode::MessageTooLarge,
+                 "the message is larger than the local limit of " + std::to_string(limit) +
+                     " octets (profile key max_size, OPTIONS<O.MAX.SIZE>); nothing was sent or stored");
+}
 
 void validate(const Message& m) {
     try {
@@ -148,6 +160,12 @@ void validate(const Message& m) {
             check_value(h.name, h.value);
         }
         for (const Attachment& a : m.attachments) check_attachment(a);
+        // Early and cheap: when the attachments' raw bytes alone pass the limit, the message
+        // certainly does (write_message enforces the exact size while writing).
+        if (m.size_limit) {
+            const std::uint64_t raw = attachment_bytes(m) + m.text.size() + m.html.size();
+            if (raw > m.size_limit) throw too_large(m.size_limit);
+        }
     } catch (const Error&) {
         throw;
     } catch (const std::exception& e) {

@@ -1,4 +1,15 @@
 // outbox.cpp — durable .eml storage for the no-server default.
+//
+// Many threads (and processes) may store into one folder at once, so every name is taken
+// exclusively and nothing is ever replaced:
+//   1. NAME.eml.tmp is created with O_EXCL, mode 0600 (NAME: time + 64 random bits from the
+//      OS), and the message is streamed into it and fsynced;
+//   2. NAME.envelope is written to its own temporary and published without replacing;
+//   3. NAME.eml.tmp is published as NAME.eml without replacing, and the folder fsynced.
+// A name that is taken at step 1 is drawn again; one taken at 2 or 3 (which no mvsmtp writer
+// can cause) fails the call rather than overwrite. Any failure removes what this call made,
+// so no .eml.tmp and no orphan .envelope remain; a process killed mid-write leaves only its
+// NAME.eml.tmp, never an .envelope without its .eml.
 #include "mvsmtp/outbox.hpp"
 
 #include <Poco/DateTime.h>
@@ -7,10 +18,14 @@
 #include <Poco/Exception.h>
 #include <Poco/File.h>
 #include <Poco/Path.h>
-#include <Poco/Random.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdio>
-#include <fstream>
+#include <cstring>
+#include <memory>
 
 #include "mvsmtp/error.hpp"
 #include "mvsmtp/mime.hpp"
@@ -19,35 +34,65 @@
 namespace mvsmtp {
 namespace {
 
+// Buffers the writer's small chunks into 64 KB writes to one file descriptor.
 class FileSink : public ByteSink {
 public:
-    explicit FileSink(const std::string& path) : path_(path), out_(path, std::ios::binary | std::ios::trunc) {
-        if (!out_) throw Error(ErrorCode::OutboxFailed, "cannot create " + path);
+    FileSink(int fd, const std::string& path) : fd_(fd), path_(path), buffer_(new char[kSize]) {}
+    ~FileSink() override {
+        if (fd_ >= 0) ::close(fd_);
     }
     void write(const char* data, std::size_t n) override {
-        out_.write(data, static_cast<std::streamsize>(n));
-        if (!out_) throw Error(ErrorCode::OutboxFailed, "cannot write " + path_ + " (disk full?)");
+        if (used_ + n > kSize) flush();
+        if (n >= kSize) {
+            write_all(data, n);
+            return;
+        }
+        std::memcpy(buffer_.get() + used_, data, n);
+        used_ += n;
     }
     using ByteSink::write;
-    void close() {
-        out_.flush();
-        if (!out_) throw Error(ErrorCode::OutboxFailed, "cannot write " + path_ + " (disk full?)");
-        out_.close();
+    // Everything on disk (fsync) and the descriptor closed.
+    void finish() {
+        flush();
+        const int fd = fd_;
+        fd_ = -1;
+        if (::fsync(fd) != 0 || ::close(fd) != 0)
+            throw Error(ErrorCode::OutboxFailed, "cannot write " + path_ + ": " + std::strerror(errno));
     }
 
 private:
+    static constexpr std::size_t kSize = 64 * 1024;
+    void flush() {
+        write_all(buffer_.get(), used_);
+        used_ = 0;
+    }
+    void write_all(const char* p, std::size_t n) {
+        while (n > 0) {
+            const ssize_t done = ::write(fd_, p, n);
+            if (done < 0 && errno == EINTR) continue;
+            if (done <= 0)
+                throw Error(ErrorCode::OutboxFailed, "cannot write " + path_ + ": " + std::strerror(errno) + " (disk full?)");
+            p += done;
+            n -= static_cast<std::size_t>(done);
+        }
+    }
+    int fd_;
     std::string path_;
-    std::ofstream out_;
+    std::unique_ptr<char[]> buffer_;
+    std::size_t used_ = 0;
 };
 
+// "20240305-090400-123-" + 16 hex digits from the OS's random source (thread-safe, unlike
+// a shared generator: two threads in one millisecond once drew the same name).
 std::string unique_stem() {
-    static Poco::Random random = [] {
-        Poco::Random r;
-        r.seed();
-        return r;
-    }();
-    char suffix[16];
-    std::snprintf(suffix, sizeof suffix, "%08x", random.next());
+    unsigned char bytes[8];
+    platform::random_bytes(bytes, sizeof bytes);
+    static const char hex[] = "0123456789abcdef";
+    std::string suffix;
+    for (unsigned char b : bytes) {
+        suffix += hex[b >> 4];
+        suffix += hex[b & 15];
+    }
     return Poco::DateTimeFormatter::format(Poco::DateTime(), "%Y%m%d-%H%M%S-%i") + "-" + suffix;
 }
 
@@ -56,6 +101,17 @@ std::string envelope_text(const Message& m) {
     for (const auto& r : m.envelope_recipients()) out += "RCPT TO:<" + r + ">\n";
     return out;
 }
+
+// Removes the files of a store that did not finish.
+struct Leftovers {
+    std::string tmp, envelope;
+    bool done = false;
+    ~Leftovers() {
+        if (done) return;
+        if (!tmp.empty()) ::unlink(tmp.c_str());
+        if (!envelope.empty()) ::unlink(envelope.c_str());
+    }
+};
 
 }  // namespace
 
@@ -72,30 +128,44 @@ std::string store_in_outbox(const Message& message, const std::string& folder_in
     } catch (const Poco::Exception& e) {
         throw Error(ErrorCode::OutboxFailed, "cannot create outbox folder " + folder + ": " + e.displayText());
     }
-    const std::string base = Poco::Path(folder, unique_stem()).toString();
-    const std::string eml = base + ".eml";
+    Leftovers left;
     try {
-        platform::write_file_atomically(base + ".envelope", envelope_text(message));
-    } catch (const std::exception& e) {
-        throw Error(ErrorCode::OutboxFailed, std::string("cannot store the envelope: ") + e.what());
-    }
-    const std::string tmp = eml + ".tmp";
-    try {
-        FileSink sink(tmp);
+        std::string base;
+        int fd = -1;
+        for (int attempt = 0; fd < 0; ++attempt) {
+            base = Poco::Path(folder, unique_stem()).toString();
+            fd = platform::create_new_file(base + ".eml.tmp");
+            if (fd < 0 && (errno != EEXIST || attempt >= 8))
+                throw Error(ErrorCode::OutboxFailed, "cannot create " + base + ".eml.tmp: " + std::strerror(errno));
+        }
+        left.tmp = base + ".eml.tmp";
+        const std::string eml = base + ".eml";
+        FileSink sink(fd, left.tmp);
         write_message(message, sink);
-        sink.close();
-        platform::fsync_path(tmp);
-        if (std::rename(tmp.c_str(), eml.c_str()) != 0)
-            throw Error(ErrorCode::OutboxFailed, "cannot rename " + tmp + " to " + eml);
+        sink.finish();
+        try {
+            if (!platform::write_new_file(base + ".envelope", envelope_text(message)))
+                throw Error(ErrorCode::OutboxFailed, base + ".envelope already exists; nothing was replaced");
+        } catch (const std::runtime_error& e) {
+            if (dynamic_cast<const Error*>(&e)) throw;
+            throw Error(ErrorCode::OutboxFailed, std::string("cannot store the envelope: ") + e.what());
+        }
+        left.envelope = base + ".envelope";
+        if (!platform::publish_new(left.tmp, eml))
+            throw Error(ErrorCode::OutboxFailed, eml + " already exists; nothing was replaced");
+        left.tmp.clear();
         platform::fsync_path(folder);
+        left.done = true;
+        return eml;
     } catch (const Error&) {
-        // Nothing half-written stays behind; the error keeps its own code (an attachment
-        // that vanished is AttachmentUnreadable, a full disk OutboxFailed).
-        std::remove(tmp.c_str());
-        std::remove((base + ".envelope").c_str());
+        // The error keeps its own code (an attachment that vanished is AttachmentUnreadable,
+        // one over the size limit MessageTooLarge, a full disk OutboxFailed).
         throw;
+    } catch (const std::bad_alloc&) {
+        throw;
+    } catch (const std::exception& e) {
+        throw Error(ErrorCode::OutboxFailed, std::string("cannot store the message: ") + e.what());
     }
-    return eml;
 }
 
 }  // namespace mvsmtp

@@ -1,5 +1,6 @@
 // platform.hpp (private) — the few OS calls, behind one small interface per platform.
 #pragma once
+#include <cstddef>
 #include <string>
 
 namespace mvsmtp::platform {
@@ -33,5 +34,23 @@ std::string mode_string(const std::string& path);
 // Throws std::runtime_error with errno text on failure.
 void write_file_atomically(const std::string& path, const std::string& content);
 void fsync_path(const std::string& path);
+
+// Gives the finished file `from` the name `to` unless `to` exists: true when done, false
+// (and `from` untouched) when `to` already exists, std::runtime_error for other failures.
+// Never replaces a file (renameat2 RENAME_NOREPLACE; link + unlink where the file system
+// lacks it), so a stored message can never be overwritten by another writer.
+bool publish_new(const std::string& from, const std::string& to);
+
+// write_file_atomically for a name that must be new: false (nothing written, no temporary
+// left) when `path` already exists. The file is mode 0600.
+bool write_new_file(const std::string& path, const std::string& content);
+
+// Creates `path` for writing, owner-only (0600) and exclusively (O_EXCL, no symbolic link
+// followed): the file descriptor, or -1 with errno (EEXIST when the name is taken).
+int create_new_file(const std::string& path);
+
+// n bytes from the operating system's random source (getrandom; /dev/urandom elsewhere).
+// Thread-safe. Throws std::runtime_error when the source fails.
+void random_bytes(void* buffer, std::size_t n);
 
 }  // namespace mvsmtp::platform

@@ -7,6 +7,9 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <sys/random.h>
+#endif
 
 #include <cerrno>
 #include <cstdio>
@@ -91,9 +94,17 @@ void fsync_path(const std::string& path) {
     ::close(fd);
 }
 
-void write_file_atomically(const std::string& path, const std::string& content) {
-    // A unique temporary name (mkostemp opens it O_EXCL, mode 0600): two writers never share
-    // one, and a crash leaves at most a stray temporary, never a half-written `path`.
+namespace {
+
+std::string folder_of(const std::string& path) {
+    const auto slash = path.rfind('/');
+    return slash == std::string::npos ? std::string(".") : slash == 0 ? std::string("/") : path.substr(0, slash);
+}
+
+// Writes `content` to a fresh temporary beside `path` (mkostemp: O_EXCL, mode 0600) and
+// fsyncs it; returns the temporary's name. Two writers never share one, and a crash leaves
+// at most a stray temporary, never a half-written `path`.
+std::string write_temporary(const std::string& path, const std::string& content) {
     std::string tmp = path + ".tmp.XXXXXX";
     const int fd = ::mkostemp(tmp.data(), O_CLOEXEC);
     if (fd < 0) throw std::runtime_error(path + ".tmp: " + std::strerror(errno));
@@ -114,13 +125,86 @@ void write_file_atomically(const std::string& path, const std::string& content) 
         ::unlink(tmp.c_str());
         throw std::runtime_error(tmp + ": " + std::strerror(e));
     }
+    return tmp;
+}
+
+}  // namespace
+
+void write_file_atomically(const std::string& path, const std::string& content) {
+    const std::string tmp = write_temporary(path, content);
     if (::rename(tmp.c_str(), path.c_str()) != 0) {
         const int e = errno;
         ::unlink(tmp.c_str());
         throw std::runtime_error(path + ": " + std::strerror(e));
     }
-    const auto slash = path.rfind('/');
-    fsync_path(slash == std::string::npos ? std::string(".") : slash == 0 ? std::string("/") : path.substr(0, slash));
+    fsync_path(folder_of(path));
+}
+
+bool publish_new(const std::string& from, const std::string& to) {
+#if defined(__linux__) && defined(RENAME_NOREPLACE)
+    if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) == 0) return true;
+    if (errno == EEXIST) return false;
+    if (errno != EINVAL && errno != ENOSYS && errno != ENOTSUP)
+        throw std::runtime_error(to + ": " + std::strerror(errno));
+    // The file system cannot rename without replacing: link() fails with EEXIST instead.
+#endif
+    if (::link(from.c_str(), to.c_str()) != 0) {
+        if (errno == EEXIST) return false;
+        throw std::runtime_error(to + ": " + std::strerror(errno));
+    }
+    ::unlink(from.c_str());
+    return true;
+}
+
+bool write_new_file(const std::string& path, const std::string& content) {
+    const std::string tmp = write_temporary(path, content);
+    bool published = false;
+    try {
+        published = publish_new(tmp, path);
+    } catch (...) {
+        ::unlink(tmp.c_str());
+        throw;
+    }
+    if (!published) {
+        ::unlink(tmp.c_str());
+        return false;
+    }
+    fsync_path(folder_of(path));
+    return true;
+}
+
+int create_new_file(const std::string& path) {
+    return ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+}
+
+void random_bytes(void* buffer, std::size_t n) {
+    auto* p = static_cast<unsigned char*>(buffer);
+#ifdef __linux__
+    while (n > 0) {
+        const ssize_t got = ::getrandom(p, n, 0);
+        if (got < 0) {
+            if (errno == EINTR) continue;
+            if (errno == ENOSYS) break;  // a kernel older than 3.17: fall back to the device
+            throw std::runtime_error(std::string("getrandom: ") + std::strerror(errno));
+        }
+        p += got;
+        n -= static_cast<std::size_t>(got);
+    }
+    if (n == 0) return;
+#endif
+    const int fd = ::open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw std::runtime_error(std::string("/dev/urandom: ") + std::strerror(errno));
+    while (n > 0) {
+        const ssize_t got = ::read(fd, p, n);
+        if (got < 0 && errno == EINTR) continue;
+        if (got <= 0) {
+            ::close(fd);
+            throw std::runtime_error("/dev/urandom: read failed");
+        }
+        p += got;
+        n -= static_cast<std::size_t>(got);
+    }
+    ::close(fd);
 }
 
 }  // namespace mvsmtp::platform

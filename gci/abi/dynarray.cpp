@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <stdexcept>
 
 namespace mvsmtp::gci {
 
@@ -82,18 +83,34 @@ std::string clean_value(std::string_view text) {
     return out;
 }
 
+namespace {
+
+// A value may not hold a mark of its own level or above: that would add fields (an
+// attribute mark in an attribute, a value mark in a value) instead of being data.
+void refuse_marks(std::string_view text, bool value_level) {
+    const bool bad = text.find(kAttributeMark) != std::string_view::npos ||
+                     (value_level && text.find(kValueMark) != std::string_view::npos);
+    if (bad)
+        throw std::invalid_argument(value_level ? "a dynamic-array value may not contain an attribute or value mark"
+                                                : "a dynamic-array attribute may not contain an attribute mark");
+}
+
+}  // namespace
+
 void DynArrayBuilder::grow(int attr) {
     if (attr >= 1 && attrs_.size() < static_cast<std::size_t>(attr)) attrs_.resize(attr, {std::string()});
 }
 
 void DynArrayBuilder::set(int attr, std::string_view value) {
     if (attr < 1) return;
+    refuse_marks(value, false);
     grow(attr);
     attrs_[attr - 1] = {std::string(value)};
 }
 
 void DynArrayBuilder::set(int attr, int value, std::string_view text) {
     if (attr < 1 || value < 1) return;
+    refuse_marks(text, true);
     grow(attr);
     auto& vals = attrs_[attr - 1];
     if (vals.size() < static_cast<std::size_t>(value)) vals.resize(value);
@@ -102,6 +119,7 @@ void DynArrayBuilder::set(int attr, int value, std::string_view text) {
 
 void DynArrayBuilder::set(int attr, const std::vector<std::string>& vals) {
     if (attr < 1) return;
+    for (const auto& v : vals) refuse_marks(v, true);
     grow(attr);
     auto& slot = attrs_[attr - 1];
     slot.clear();

@@ -35,8 +35,10 @@ std::string marks_to(std::string_view text, std::string_view with);
 // those become '?'. Tabs become spaces.
 std::string clean_value(std::string_view text);
 
-// Builds a dynamic array; values are stored verbatim (marks inside a value are the caller's
-// business: RESULT text goes through clean_value first).
+// Builds a dynamic array; values are stored verbatim, except that a value can never add
+// fields: set(attr, text) refuses an attribute mark in text, set(attr, value, text) and
+// set(attr, values) also a value mark (std::invalid_argument). A subvalue mark is data at
+// both levels. (RESULT text goes through clean_value first.)
 class DynArrayBuilder {
 public:
     void set(int attr, std::string_view value);                 // whole attribute

@@ -1,6 +1,7 @@
 // marshal.cpp — see marshal.hpp.
 #include "marshal.hpp"
 
+#include <algorithm>
 #include <cctype>
 
 #include "dynarray.hpp"
@@ -24,9 +25,11 @@ std::string trimmed(std::string s) {
     return s.substr(b, s.find_last_not_of(" \t") - b + 1);
 }
 
+std::vector<std::string> plain_values(std::string_view array, int attr, const char* what);
+
 std::vector<Mailbox> mailboxes(std::string_view message, int attr, InputCharset cs, const char* what) {
     std::vector<Mailbox> out;
-    for (const auto& v : values(message, attr)) {
+    for (const auto& v : plain_values(message, attr, what)) {
         const std::string text = trimmed(to_utf8(v, cs));
         if (text.empty()) continue;
         try {
@@ -36,6 +39,48 @@ std::vector<Mailbox> mailboxes(std::string_view message, int attr, InputCharset 
         }
     }
     return out;
+}
+
+// The layout decides where marks may be: a field read here is taken by its position only,
+// and a mark the layout does not give it is refused, never split on. So a mark inside a
+// value can at worst make its own field invalid; it cannot become another field.
+constexpr char kMarks[] = {kValueMark, kSubvalueMark, '\0'};
+
+// A single-valued field: no value or subvalue mark.
+std::string single(std::string_view array, int attr, const char* what, ErrorCode code = ErrorCode::BadArgument) {
+    std::string v = extract(array, attr);
+    if (v.find_first_of(kMarks) != std::string::npos)
+        throw Error(code, std::string(what) + " must be a single value (it holds a value or subvalue mark)");
+    return v;
+}
+
+// A multivalued field whose values have no subvalues.
+std::vector<std::string> plain_values(std::string_view array, int attr, const char* what) {
+    std::vector<std::string> out = values(array, attr);
+    for (std::size_t i = 0; i < out.size(); ++i)
+        if (out[i].find(kSubvalueMark) != std::string::npos)
+            throw Error(ErrorCode::BadArgument, std::string(what) + " value " + std::to_string(i + 1) +
+                                                    " holds a subvalue mark; this field has none");
+    return out;
+}
+
+// Attributes after the last one the layout defines can only come from a mark inside a value
+// (BASIC itself never makes them): refused, so nothing is silently dropped or shifted.
+void refuse_extra_attributes(std::string_view array, int last, const char* what) {
+    const auto attrs = split(array, kAttributeMark);
+    for (std::size_t i = static_cast<std::size_t>(last); i < attrs.size(); ++i)
+        if (!attrs[i].empty())
+            throw Error(ErrorCode::BadArgument, std::string(what) + " has a field " + std::to_string(i + 1) +
+                                                    " after its last one (" + std::to_string(last) +
+                                                    "): is there an attribute mark inside a value?");
+}
+
+// The last field number layout.def gives a group ("Message", "Options").
+int last_field(const char* group) {
+    int last = 0;
+    for (const auto& f : field_table())
+        if (f.group == group) last = std::max(last, f.number);
+    return last;
 }
 
 std::string value_at(const std::vector<std::string>& v, std::size_t i) { return i < v.size() ? v[i] : std::string(); }
@@ -53,15 +98,17 @@ Priority priority_of(const std::string& raw) {
 
 ProfileRequest options_request(std::string_view options) {
     ProfileRequest req;
-    req.profile = trimmed(extract(options, O::PROFILE));
-    req.config_path = trimmed(extract(options, O::CONFIG));
+    refuse_extra_attributes(options, last_field("Options"), "OPTIONS");
+    req.profile = trimmed(single(options, O::PROFILE, "OPTIONS<O.PROFILE>", ErrorCode::BadOption));
+    req.config_path = trimmed(single(options, O::CONFIG, "OPTIONS<O.CONFIG>", ErrorCode::BadOption));
     const std::pair<int, const char*> keys[] = {
         {O::SERVER, "server"}, {O::PORT, "port"}, {O::TLS, "tls"}, {O::USER, "user"},
         {O::PASSWORD, "password"}, {O::PASSWORD_FILE, "password_file"}, {O::AUTH, "auth"},
         {O::ALLOW_PLAINTEXT_AUTH, "allow_plaintext_auth"}, {O::CA_FILE, "ca_file"},
         {O::HELO, "helo"}, {O::CONNECT_TIMEOUT, "connect_timeout"}, {O::TIMEOUT, "timeout"},
         {O::OUTBOX, "outbox"}, {O::CHARSET, "charset"}, {O::FROM, "from"},
-        {O::TRANSCRIPT, "transcript"}, {O::KEEPALIVE, "keepalive"}, {O::PIPELINING, "pipelining"}};
+        {O::TRANSCRIPT, "transcript"}, {O::KEEPALIVE, "keepalive"}, {O::PIPELINING, "pipelining"},
+        {O::MAX_SIZE, "max_size"}};
     for (const auto& [attr, key] : keys) {
         // A password may legitimately start or end with a space; nothing else may.
         std::string v = attr == O::PASSWORD ? extract(options, attr) : trimmed(extract(options, attr));
@@ -73,14 +120,14 @@ ProfileRequest options_request(std::string_view options) {
 }
 
 bool manual_mode(std::string_view options) {
-    const std::string v = trimmed(extract(options, O::MANUAL));
+    const std::string v = trimmed(single(options, O::MANUAL, "OPTIONS<O.MANUAL>", ErrorCode::BadOption));
     if (v.empty() || v == "0") return false;
     if (v == "1") return true;
     throw Error(ErrorCode::BadOption, "OPTIONS<O.MANUAL> must be 1 or 0 (got \"" + v + "\")");
 }
 
 bool separate_copies_wanted(std::string_view message) {
-    const std::string v = trimmed(extract(message, M::SEPARATE));
+    const std::string v = trimmed(single(message, M::SEPARATE, "MESSAGE<M.SEPARATE>"));
     if (v.empty() || v == "0") return false;
     if (v == "1") return true;
     throw Error(ErrorCode::BadArgument, "MESSAGE<M.SEPARATE> must be 1 or 0 (got \"" + v + "\")");
@@ -94,6 +141,7 @@ InputCharset charset_of(const Profile& profile) {
 
 Message decode_message(std::string_view message, std::string_view body, InputCharset cs) {
     Message m;
+    refuse_extra_attributes(message, last_field("Message"), "MESSAGE");
     const auto from = mailboxes(message, M::FROM, cs, "MESSAGE<M.FROM>");
     if (from.size() > 1) throw Error(ErrorCode::BadAddress, "MESSAGE<M.FROM> must hold one address");
     if (!from.empty()) m.from = from.front();
@@ -101,16 +149,13 @@ Message decode_message(std::string_view message, std::string_view body, InputCha
     m.cc = mailboxes(message, M::CC, cs, "MESSAGE<M.CC>");
     m.bcc = mailboxes(message, M::BCC, cs, "MESSAGE<M.BCC>");
     m.reply_to = mailboxes(message, M::REPLY_TO, cs, "MESSAGE<M.REPLY.TO>");
-    const std::string subject = extract(message, M::SUBJECT);
-    if (subject.find_first_of(std::string("\x1D\x1C", 2)) != std::string::npos)
-        throw Error(ErrorCode::HeaderInjection, "MESSAGE<M.SUBJECT> must be a single value");
-    m.subject = to_utf8(subject, cs);
-    m.return_path = trimmed(to_utf8(extract(message, M::RETURN_PATH), cs));
+    m.subject = to_utf8(single(message, M::SUBJECT, "MESSAGE<M.SUBJECT>", ErrorCode::HeaderInjection), cs);
+    m.return_path = trimmed(to_utf8(single(message, M::RETURN_PATH, "MESSAGE<M.RETURN.PATH>"), cs));
     if (!m.return_path.empty()) validate_address(m.return_path);
 
     // BODY and HTML: every mark is a line break, so captured report output works as is.
     const std::string body_text = to_utf8(marks_to(body, "\n"), cs);
-    const std::string body_type = ascii_upper(trimmed(extract(message, M::BODY_TYPE)));
+    const std::string body_type = ascii_upper(trimmed(single(message, M::BODY_TYPE, "MESSAGE<M.BODY.TYPE>")));
     if (body_type == "HTML") m.html = body_text;
     else if (body_type.empty() || body_type == "TEXT") m.text = body_text;
     else throw Error(ErrorCode::BadArgument, "MESSAGE<M.BODY.TYPE> must be TEXT or HTML (got \"" + body_type + "\")");
@@ -120,19 +165,19 @@ Message decode_message(std::string_view message, std::string_view body, InputCha
         m.html = html;
     }
 
-    const auto paths = values(message, M::ATTACH_PATH);
-    const auto names = values(message, M::ATTACH_NAME);
-    const auto types = values(message, M::ATTACH_TYPE);
+    const auto paths = plain_values(message, M::ATTACH_PATH, "MESSAGE<M.ATTACH.PATH>");
+    const auto names = plain_values(message, M::ATTACH_NAME, "MESSAGE<M.ATTACH.NAME>");
+    const auto types = plain_values(message, M::ATTACH_TYPE, "MESSAGE<M.ATTACH.TYPE>");
     for (std::size_t i = 0; i < paths.size(); ++i) {
         const std::string path = trimmed(paths[i]);  // OS paths: bytes as the OS knows them
         if (path.empty()) continue;
         m.attachments.push_back(Attachment::from_file(path, to_utf8(value_at(names, i), cs),
                                                       trimmed(value_at(types, i))));
     }
-    const auto dnames = values(message, M::DATA_NAME);
-    const auto contents = values(message, M::DATA_CONTENT);
-    const auto dtypes = values(message, M::DATA_TYPE);
-    const auto encodings = values(message, M::DATA_ENCODING);
+    const auto dnames = plain_values(message, M::DATA_NAME, "MESSAGE<M.DATA.NAME>");
+    const auto contents = values(message, M::DATA_CONTENT);  // a subvalue mark is a line break
+    const auto dtypes = plain_values(message, M::DATA_TYPE, "MESSAGE<M.DATA.TYPE>");
+    const auto encodings = plain_values(message, M::DATA_ENCODING, "MESSAGE<M.DATA.ENCODING>");
     const std::size_t n = std::max(dnames.size(), contents.size());
     for (std::size_t i = 0; i < n; ++i) {
         const std::string name = to_utf8(trimmed(value_at(dnames, i)), cs);
@@ -157,14 +202,14 @@ Message decode_message(std::string_view message, std::string_view body, InputCha
         m.attachments.push_back(Attachment::from_data(std::move(data), name, trimmed(value_at(dtypes, i))));
     }
 
-    const auto hnames = values(message, M::HEADER_NAME);
-    const auto hvalues = values(message, M::HEADER_VALUE);
+    const auto hnames = plain_values(message, M::HEADER_NAME, "MESSAGE<M.HEADER.NAME>");
+    const auto hvalues = plain_values(message, M::HEADER_VALUE, "MESSAGE<M.HEADER.VALUE>");
     for (std::size_t i = 0; i < std::max(hnames.size(), hvalues.size()); ++i)
         m.headers.push_back({trimmed(value_at(hnames, i)), to_utf8(value_at(hvalues, i), cs)});
-    m.priority = priority_of(extract(message, M::PRIORITY));
-    m.dsn.notify = trimmed(extract(message, M::DSN_NOTIFY));
-    m.dsn.ret = trimmed(extract(message, M::DSN_RET));
-    m.dsn.envid = trimmed(extract(message, M::DSN_ENVID));
+    m.priority = priority_of(single(message, M::PRIORITY, "MESSAGE<M.PRIORITY>"));
+    m.dsn.notify = trimmed(single(message, M::DSN_NOTIFY, "MESSAGE<M.DSN.NOTIFY>"));
+    m.dsn.ret = trimmed(single(message, M::DSN_RET, "MESSAGE<M.DSN.RET>"));
+    m.dsn.envid = trimmed(single(message, M::DSN_ENVID, "MESSAGE<M.DSN.ENVID>"));
     validate_dsn(m.dsn);
     return m;
 }

@@ -34,6 +34,7 @@ Message:
   --html-file PATH       HTML body (with a text body: multipart/alternative)
   --attach PATH          attach a file (repeat); --attach-name NAME renames the last one
   --header "Name: value" extra header (repeat)
+                         (no value may contain bytes 28-31, the dynamic-array marks)
   --priority high|normal|low
   --return-path ADDR     envelope sender, when it differs from From
 
@@ -41,6 +42,7 @@ Message:
 
 // After the server flags: what only `send` takes.
 const char* kSendUsageTail = R"(  --outbox DIR           where messages go when no server is configured
+  --max-size SIZE        largest message to send or store (e.g. 25M; default 100M)
 
 Output:
   --result               print RESULT as a dynamic array (marks as ASCII 30/29/28)
@@ -60,20 +62,18 @@ std::string read_file(const std::string& path) {
     return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
-// Text for a dynamic-array field: line breaks become value marks (the "every mark is a
-// line break" convention of M.HTML and BODY).
-std::string lines_as_values(const std::string& text) {
-    std::string out;
+// Text for M.HTML: one value per line (the "every mark is a line break" convention of
+// M.HTML and BODY). A mark byte inside the file is a line break too, so file content can
+// never reach another field.
+std::vector<std::string> lines_as_values(const std::string& text) {
+    std::vector<std::string> out(1);
     for (std::size_t i = 0; i < text.size(); ++i) {
         const char c = text[i];
-        if (c == '\r') {
-            out += gci::kValueMark;
-            if (i + 1 < text.size() && text[i + 1] == '\n') ++i;
-        } else if (c == '\n') {
-            out += gci::kValueMark;
-        } else {
-            out += c;
-        }
+        if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') ++i;
+        if (c == '\r' || c == '\n' || c == gci::kAttributeMark || c == gci::kValueMark || c == gci::kSubvalueMark)
+            out.emplace_back();
+        else
+            out.back() += c;
     }
     return out;
 }
@@ -127,6 +127,7 @@ int run_send(const std::vector<std::string>& args) {
         }
         if (take_server_flag(reader, options)) continue;
         if (flag == "--outbox") { options.set(O::OUTBOX, value()); continue; }
+        if (flag == "--max-size") { options.set(O::MAX_SIZE, value()); continue; }
         if (flag == "--result") { raw_result = true; continue; }
         if (flag == "--quiet" || flag == "-q") { quiet = true; continue; }
         if (auto it = message_single.find(flag); it != message_single.end()) { message.set(it->second, value()); continue; }

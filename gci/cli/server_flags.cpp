@@ -36,9 +36,17 @@ const char* const kServerFlagsUsage = R"(Server (each overrides the profile):
   --charset utf-8|cp1252|latin1
 )";
 
+void refuse_marks(const std::string& what, const std::string& text) {
+    for (char c : text)
+        if (c >= '\x1C' && c <= '\x1F')
+            throw UsageError(what + " contains a control character ASCII 28-31 (a dynamic-array mark or the "
+                                    "argument separator); refused, nothing was sent");
+}
+
 std::string ArgReader::value() {
     const std::string& name = flag();
     if (pos_ + 1 >= args_.size()) throw UsageError(name + " needs a value");
+    refuse_marks("the value of " + name, args_[pos_ + 1]);
     return args_[++pos_];
 }
 
@@ -59,6 +67,7 @@ bool take_server_flag(ArgReader& args, gci::DynArrayBuilder& options) {
 bool take_server_target(ArgReader& args, gci::DynArrayBuilder& options) {
     const std::string& arg = args.flag();
     if (arg.empty() || arg[0] == '-') return false;
+    refuse_marks("the server argument", arg);
     options.set(O::SERVER, arg);
     return true;
 }

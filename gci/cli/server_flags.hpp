@@ -31,13 +31,18 @@ public:
     // Moves to the next argument; false when there is none.
     bool next() { return ++pos_ < args_.size(); }
     const std::string& flag() const { return args_[pos_]; }
-    // The current flag's value (the following argument); UsageError when there is none.
+    // The current flag's value (the following argument); UsageError when there is none, or
+    // when it holds a byte 28-31: each CLI value fills exactly one field, and a mark inside
+    // it would add fields (a Subject that attaches a file, a hidden Bcc).
     std::string value();
 
 private:
     const std::vector<std::string>& args_;
     std::size_t pos_ = static_cast<std::size_t>(-1);
 };
+
+// UsageError (exit 60) when `text` holds a byte 28-31; `what` names it (never the text).
+void refuse_marks(const std::string& what, const std::string& text);
 
 // When the current argument is a server flag: stores it (and its value) in `options` and
 // returns true. Throws UsageError for --password.

@@ -108,8 +108,9 @@ struct Args {
     }
 };
 
-std::string plain_options(const std::string& server, bool pipelining) {
+std::string plain_options(const std::string& server, bool pipelining, const std::string& max_size = "") {
     DynArrayBuilder o;
+    if (!max_size.empty()) o.set(O::MAX_SIZE, max_size);
     o.set(O::SERVER, server);
     o.set(O::TLS, "off");  // smtp-sink offers no STARTTLS
     o.set(O::HELO, "bench.example.test");
@@ -382,10 +383,12 @@ int mode_attachment(const Args& a) {
     m.set(M::ATTACH_PATH, path);
     // --outbox DIR: store instead of sending (encoding and writing only; use a tmpfs).
     const std::string outbox = a.str("outbox", "");
-    std::string options = plain_options(server, true);
+    // The file may be larger than the default max_size (100M): the benchmark measures speed.
+    std::string options = plain_options(server, true, "1024G");
     if (!outbox.empty()) {
         DynArrayBuilder o;
         o.set(O::OUTBOX, outbox);
+        o.set(O::MAX_SIZE, "1024G");
         options = o.str();
     }
     std::vector<char> buf(4096);

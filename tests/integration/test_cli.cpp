@@ -3,7 +3,12 @@
 // same ABI.
 #include <boost/test/unit_test.hpp>
 
+#include <sys/stat.h>
+
 #include <cctype>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <regex>
 
@@ -174,4 +179,53 @@ BOOST_AUTO_TEST_CASE(errors_table_matches_library) {
     BOOST_TEST(out.out.find("40  TLS.CERTIFICATE") != std::string::npos);
 }
 
+// Regression: `mvsmtp send` copied argv values into MESSAGE without refusing marks, so
+// --subject $'Hi\x1e\x1e\x1e/etc/secret' attached a local file, and similar values added a
+// hidden Bcc or a Reply-To. Every CLI value holding a byte 28-31 is BAD.ARGUMENT (60), and
+// nothing is sent or stored.
+BOOST_AUTO_TEST_CASE(human_send_refuses_marks_in_every_value) {
+    const std::string secret = testbed::dir() + "/" + testbed::unique_token("secret");
+    std::ofstream(secret) << "top secret\n";
+    const std::string outbox = testbed::dir() + "/" + testbed::unique_token("marks-outbox");
+    const std::string am = "\x1E";
+    const std::vector<std::vector<std::string>> cases = {
+        {"--subject", "Hi" + am + am + am + secret},                      // → M.ATTACH.PATH
+        {"--to", "a@example.test" + am + am + "hidden@example.test"},     // → M.BCC
+        {"--from", "f@example.test" + am + am + am + am + am + "r@example.test"},  // → M.REPLY.TO
+        {"--header", "X-A: v" + am + "x"},
+        {"--attach-name", "n\x1Cm"},
+        {"--body", "b\x1D" "c"},
+        {"--priority", "high\x1F"},
+        {"--helo", "h\x1E" "x"}};
+    for (const auto& c : cases) {
+        std::vector<std::string> argv = {kCli, "send", "--outbox", outbox, "--from", "f@example.test", "--to",
+                                         "t@example.test"};
+        if (c[0] == "--attach-name") argv.insert(argv.end(), {"--attach", secret});
+        argv.insert(argv.end(), c.begin(), c.end());
+        const auto out = testbed::run(argv);
+        BOOST_TEST(out.status == 60, c[0] << ": " << out.out << out.err);
+        BOOST_TEST(out.err.find("ASCII 28-31") != std::string::npos, out.err);
+        BOOST_TEST(out.err.find(secret) == std::string::npos, out.err);
+        BOOST_TEST(!std::filesystem::exists(outbox), c[0] << ": something was stored");
+    }
+}
+
+// Regression: a FIFO as attachment blocked `mvsmtp send` forever in fopen().
+BOOST_AUTO_TEST_CASE(human_send_refuses_a_fifo_attachment_promptly) {
+    const std::string fifo = testbed::dir() + "/" + testbed::unique_token("fifo");
+    BOOST_REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+    const std::string outbox = testbed::dir() + "/" + testbed::unique_token("fifo-outbox");
+    const auto started = std::chrono::steady_clock::now();
+    // timeout(1) ends a blocked run, so a regression fails instead of hanging the suite.
+    const auto out = testbed::run({"/usr/bin/timeout", "20", kCli, "send", "--outbox", outbox, "--from",
+                                   "f@example.test", "--to", "t@example.test", "--attach", fifo});
+    const auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    BOOST_TEST(out.status == 65, out.out << out.err);  // ATTACHMENT.UNREADABLE
+    BOOST_TEST(seconds < 10.0);
+    BOOST_TEST(out.out.find("FIFO") != std::string::npos, out.out);
+    BOOST_TEST((!std::filesystem::exists(outbox) || std::filesystem::is_empty(outbox)));
+    std::remove(fifo.c_str());
+}
+
 BOOST_AUTO_TEST_SUITE_END()
+

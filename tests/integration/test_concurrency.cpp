@@ -4,6 +4,11 @@
 #include <boost/test/unit_test.hpp>
 
 #include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <mutex>
+#include <set>
 #include <thread>
 
 #include "session_fixture.hpp"
@@ -70,4 +75,41 @@ BOOST_AUTO_TEST_CASE(threads_sharing_one_handle_are_serialised) {
     BOOST_TEST(field(sessions().close(h), R::STATUS) == "0");
 }
 
+// Regression: 8 threads × SENDMAIL into one outbox failed 1 call in ~120,000 with
+// OUTBOX.FAILED, and a message reported STORED could be overwritten by another thread's.
+// Every STORED path must exist, be distinct and hold its own message.
+BOOST_AUTO_TEST_CASE(threads_storing_into_one_outbox) {
+    const std::string outbox = testbed::dir() + "/" + testbed::unique_token("outbox-threads");
+    DynArrayBuilder o;
+    o.set(O::OUTBOX, outbox);
+    o.set(O::CONFIG, "");
+    const std::string options = o.str();
+    std::mutex lock;
+    std::vector<std::pair<std::string, std::string>> stored;
+    std::atomic<int> failed{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 8; ++t)
+        threads.emplace_back([&, t] {
+            for (int i = 0; i < 500; ++i) {
+                const std::string token = "ob-" + std::to_string(t) + "-" + std::to_string(i);
+                const std::string r = mvsmtp_library().sendmail(simple_message(token, {"x@example.test"}), "body", options);
+                if (field(r, R::STATUS) != "2") { ++failed; continue; }
+                std::lock_guard<std::mutex> g(lock);
+                stored.emplace_back(field(r, R::OUTBOX_FILE), token);
+            }
+        });
+    for (auto& th : threads) th.join();
+    BOOST_TEST(failed.load() == 0);
+    std::set<std::string> distinct;
+    for (const auto& [path, token] : stored) {
+        distinct.insert(path);
+        std::ifstream in(path, std::ios::binary);
+        const std::string text((std::istreambuf_iterator<char>(in)), {});
+        BOOST_TEST_REQUIRE(text.find(token + "\r\n") != std::string::npos, path);
+    }
+    BOOST_TEST(distinct.size() == 4000u);
+    std::filesystem::remove_all(outbox);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
+

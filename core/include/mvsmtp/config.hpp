@@ -19,6 +19,7 @@
 // A file (or password file) that holds a secret and can be read by other users is refused
 // with Error(ConfigInsecure) saying which chmod fixes it.
 #pragma once
+#include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
@@ -49,6 +50,10 @@ struct Profile {
     std::string transcript;      // "" none, "result" into RESULT, else a file to append to
     int keepalive_seconds = 30;  // sessions: NOOP before a send after this much idle; 0 never
     bool pipelining = true;      // use PIPELINING when the server offers it
+    // The largest message, in octets, that is sent or stored (max_size; "25M" style suffixes
+    // K, M, G accepted). Keeps a runaway attachment from filling the disk or the DATA.
+    std::uint64_t max_size = kDefaultMaxSize;
+    static constexpr std::uint64_t kDefaultMaxSize = 100ull * 1024 * 1024;
     OAuthSettings oauth;         // oauth_* keys: the AUTH secret is an access token obtained here
 
     bool has_server() const { return !host.empty(); }

@@ -63,6 +63,10 @@ struct Message {
     std::string message_id;         // "<unique@domain>"; assigned by prepare() when empty
     std::int64_t date = 0;          // seconds since the epoch; now when 0 (set by prepare())
     DsnRequest dsn;
+    // The largest message, in octets, that may be written (the profile's max_size, set by
+    // ready_for_sending): write_message and validate refuse a bigger one with
+    // MessageTooLarge. 0 = no limit.
+    std::uint64_t size_limit = 0;
 
     std::string envelope_sender() const { return return_path.empty() ? from.address : return_path; }
     // to + cc + bcc, in that order, duplicates (case-insensitive) removed.

@@ -151,6 +151,65 @@ BOOST_AUTO_TEST_CASE(environment_variable_names_the_file) {
     unsetenv("MVSMTP_CONFIG");
 }
 
+// Regression: a line "password S3cr3t" (no '=') came back as unknown key "password S3cr3t"
+// in RESULT. Only the key's first word and the line number are named.
+BOOST_AUTO_TEST_CASE(unknown_key_never_echoes_the_line) {
+    TempDir d;
+    ProfileRequest req;
+    req.config_path = d.write("a.ini", "; note\n[other]\nx = 1\n[Default]\nserver = h\npassword S3cr3t\n", 0600);
+    try {
+        load_profile(req);
+        BOOST_FAIL("accepted");
+    } catch (const Error& e) {
+        const std::string what = e.what();
+        BOOST_TEST((e.code() == ErrorCode::ConfigInvalid));
+        BOOST_TEST(what.find("S3cr3t") == std::string::npos, what);
+        BOOST_TEST(what.find("\"password\"") != std::string::npos, what);
+        BOOST_TEST(what.find("line 6") != std::string::npos, what);
+    }
+    req.config_path = d.write("b.ini", "[default]\nserver = h\nsever = typo.example\n", 0600);
+    try {
+        load_profile(req);
+        BOOST_FAIL("accepted");
+    } catch (const Error& e) {
+        const std::string what = e.what();
+        BOOST_TEST(what.find("\"sever\"") != std::string::npos, what);
+        BOOST_TEST(what.find("typo.example") == std::string::npos, what);
+        BOOST_TEST(what.find("line 3") != std::string::npos, what);
+    }
+}
+
+// Regression: a leading or trailing space of an O.PASSWORD override was stripped. A
+// password is taken exactly as given; every other field is trimmed.
+BOOST_AUTO_TEST_CASE(password_override_is_taken_exactly) {
+    TempDir d;
+    ProfileRequest req;
+    req.config_path = d.write("a.ini", "[default]\nserver = h\n", 0600);
+    req.overrides["password"] = "  pass word \t";
+    req.overrides["user"] = "  u  ";
+    const Profile p = load_profile(req);
+    BOOST_TEST(p.password == "  pass word \t");
+    BOOST_TEST(p.user == "u");
+}
+
+BOOST_AUTO_TEST_CASE(max_size_key) {
+    TempDir d;
+    ProfileRequest req;
+    req.config_path = d.write("a.ini", "[default]\nmax_size = 25M   ; octets\n", 0600);
+    BOOST_TEST(load_profile(req).max_size == 25u * 1024 * 1024);
+    req.config_path = d.write("b.ini", "[default]\n", 0600);
+    BOOST_TEST(load_profile(req).max_size == Profile::kDefaultMaxSize);
+    const std::pair<const char*, std::uint64_t> ok[] = {{"2048", 2048}, {"1k", 1024}, {"3G", 3ull << 30}};
+    for (const auto& [text, n] : ok) {
+        req.overrides["max_size"] = text;
+        BOOST_TEST(load_profile(req).max_size == n, text);
+    }
+    for (const char* bad : {"0", "100", "-5M", "1.5M", "M", "12T", "99999999999999"}) {
+        req.overrides["max_size"] = bad;
+        BOOST_TEST((code_of(req) == ErrorCode::BadOption), bad);
+    }
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(test_config_comments)

@@ -11,7 +11,12 @@
 #include <random>
 #include <regex>
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include <chrono>
+#include <future>
 
 #include "mvsmtp/encoding.hpp"
 #include "mvsmtp/error.hpp"
@@ -581,4 +586,68 @@ print('OK' if not errs else '\n'.join(errs))
     BOOST_TEST(out == "OK\n", "python says: " << out);
 }
 
+// Regression: an attachment path naming a FIFO blocked fopen() forever (in the database
+// process and in the CLI), and /dev/zero streamed without end. Only regular files are
+// attached; the refusal is prompt and names the path and why.
+BOOST_AUTO_TEST_CASE(attachments_must_be_regular_files) {
+    const std::string fifo = temp_path("attach.fifo");
+    std::remove(fifo.c_str());
+    BOOST_REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+    TempFile cleanup(fifo);
+    const std::pair<std::string, std::string> cases[] = {
+        {fifo, "FIFO"}, {"/dev/zero", "character device"}, {fs::temp_directory_path().string(), "directory"}};
+    for (const auto& [path, why] : cases) {
+        Message m = sample();
+        m.attachments = {Attachment::from_file(path, "x.bin")};
+        // A blocked open would hang the test: run it aside and free it if it blocks.
+        auto outcome = std::async(std::launch::async, [m] {
+            try {
+                CountingSink c;
+                write_message(m, c);
+                return std::string("accepted");
+            } catch (const Error& e) {
+                return std::to_string(static_cast<int>(e.code())) + " " + e.what();
+            }
+        });
+        if (outcome.wait_for(std::chrono::seconds(5)) != std::future_status::ready) {
+            BOOST_ERROR("attaching " << path << " blocked");
+            const int w = ::open(fifo.c_str(), O_WRONLY | O_NONBLOCK);  // lets a blocked open return
+            if (w >= 0) ::close(w);
+        }
+        const std::string got = outcome.get();
+        BOOST_TEST(got.rfind("65 ", 0) == 0u, path << ": " << got);  // AttachmentUnreadable
+        BOOST_TEST(got.find(path) != std::string::npos, got);
+        BOOST_TEST(got.find(why) != std::string::npos, got);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(size_limit_is_enforced_while_writing) {
+    Message m = sample();
+    m.text = std::string(5000, 'a');
+    StringSink unlimited;
+    write_message(m, unlimited);
+    m.size_limit = unlimited.data.size();  // exactly the size: fine
+    BOOST_TEST((code_of([&] { CountingSink c; write_message(m, c); }) == ErrorCode::Ok));
+    m.size_limit = unlimited.data.size() - 1;  // one octet less: refused while writing
+    StringSink partial;
+    BOOST_TEST((code_of([&] { write_message(m, partial); }) == ErrorCode::MessageTooLarge));
+    BOOST_TEST(partial.data.size() < unlimited.data.size());
+    // An attachment whose raw size alone passes the limit is refused before any byte is written.
+    TempFile file(temp_path("limit.bin"));
+    std::ofstream(file.path, std::ios::binary) << std::string(20000, 'b');
+    m = sample();
+    m.attachments = {Attachment::from_file(file.path)};
+    m.size_limit = 10000;
+    StringSink none;
+    try {
+        write_message(m, none);
+        BOOST_ERROR("accepted");
+    } catch (const Error& e) {
+        BOOST_TEST((e.code() == ErrorCode::MessageTooLarge));
+        BOOST_TEST(std::string(e.what()).find("local limit of 10000 octets") != std::string::npos, e.what());
+    }
+    BOOST_TEST(none.data.empty());
+}
+
 BOOST_AUTO_TEST_SUITE_END()
+

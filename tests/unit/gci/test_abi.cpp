@@ -2,7 +2,14 @@
 // negative only for misuse, never an exception. Uses the outbox default (no server).
 #include <boost/test/unit_test.hpp>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
 #include <cstdlib>
+#include <filesystem>
+#include <future>
 #include <fstream>
 #include <iterator>
 
@@ -185,4 +192,82 @@ BOOST_AUTO_TEST_CASE(version_and_error_text) {
     BOOST_TEST(extract(buf, 1) == "UNKNOWN");
 }
 
+// Regression: an attachment path naming a FIFO blocked the database process forever in
+// fopen(), and /dev/zero wrote a 2.2 GB .eml.tmp (left behind with an orphan .envelope when
+// killed). Both return promptly with ATTACHMENT.UNREADABLE and leave the outbox empty.
+BOOST_AUTO_TEST_CASE(special_files_are_refused_promptly_and_leave_nothing) {
+    Outbox box;
+    const std::string fifo = box.dir + "/pipe";
+    BOOST_REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+    const std::string outbox = box.dir + "/box";
+    DynArrayBuilder o;
+    o.set(O::OUTBOX, outbox);
+    for (const std::string& path : {fifo, std::string("/dev/zero")}) {
+        DynArrayBuilder m;
+        m.set(M::FROM, "x@example.test");
+        m.set(M::TO, "a@example.test");
+        m.set(M::ATTACH_PATH, path);
+        const std::string message = m.str(), options = o.str();
+        auto call = std::async(std::launch::async, [message, options] {
+            std::vector<char> buf(8192);
+            mvs_sendmail(message.c_str(), "b", options.c_str(), buf.data(), static_cast<int>(buf.size()));
+            return std::string(buf.data());
+        });
+        if (call.wait_for(std::chrono::seconds(10)) != std::future_status::ready) {
+            BOOST_ERROR("SENDMAIL with " << path << " did not return");
+            const int w = ::open(fifo.c_str(), O_WRONLY | O_NONBLOCK);  // frees a blocked open
+            if (w >= 0) ::close(w);
+        }
+        const std::string r = call.get();
+        BOOST_TEST(extract(r, R::ERROR) == "65", path << ": " << extract(r, R::MESSAGE));
+        BOOST_TEST(extract(r, R::MESSAGE).find(path) != std::string::npos, extract(r, R::MESSAGE));
+        std::size_t files = 0;
+        if (std::filesystem::exists(outbox))
+            for (const auto& e : std::filesystem::directory_iterator(outbox)) files += e.path().empty() ? 0 : 1;
+        BOOST_TEST(files == 0u);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(max_size_option_limits_the_message) {
+    Outbox box;
+    const std::string file = box.dir + "/big.bin";
+    std::ofstream(file, std::ios::binary) << std::string(300 * 1024, 'q');
+    const std::string outbox = box.dir + "/box";
+    DynArrayBuilder m;
+    m.set(M::FROM, "x@example.test");
+    m.set(M::TO, "a@example.test");
+    m.set(M::ATTACH_PATH, file);
+    char buf[8192];
+    for (const char* limit : {"200K", "350000"}) {  // under the raw size; under the base64 size
+        DynArrayBuilder o;
+        o.set(O::OUTBOX, outbox);
+        o.set(O::MAX_SIZE, limit);
+        mvs_sendmail(m.str().c_str(), "b", o.str().c_str(), buf, sizeof buf);
+        BOOST_TEST(extract(buf, R::ERROR_NAME) == "MESSAGE.TOO.LARGE", limit);
+        BOOST_TEST(extract(buf, R::MESSAGE).find("local limit") != std::string::npos, extract(buf, R::MESSAGE));
+        BOOST_TEST(extract(buf, R::TRANSIENT) == "0");
+        BOOST_TEST((!std::filesystem::exists(outbox) || std::filesystem::is_empty(outbox)));
+    }
+    DynArrayBuilder o;
+    o.set(O::OUTBOX, outbox);
+    o.set(O::MAX_SIZE, "1M");
+    mvs_sendmail(m.str().c_str(), "b", o.str().c_str(), buf, sizeof buf);
+    BOOST_TEST(extract(buf, R::STATUS) == "2", extract(buf, R::MESSAGE));
+    o.set(O::MAX_SIZE, "lots");
+    mvs_sendmail(m.str().c_str(), "b", o.str().c_str(), buf, sizeof buf);
+    BOOST_TEST(extract(buf, R::ERROR_NAME) == "BAD.OPTION");
+}
+
+BOOST_AUTO_TEST_CASE(stored_eml_is_owner_only) {
+    Outbox box;
+    char buf[8192];
+    const mode_t old = ::umask(022);
+    mvs_sendmail(message().c_str(), "x", box.options().c_str(), buf, sizeof buf);
+    ::umask(old);
+    struct stat st {};
+    BOOST_REQUIRE(::stat(extract(buf, R::OUTBOX_FILE).c_str(), &st) == 0);
+    BOOST_TEST((st.st_mode & 0777) == 0600u);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
+

@@ -1,6 +1,8 @@
 // The dynamic-array codec: BASIC's <a,v,s> semantics with ASCII 30/29/28 marks.
 #include <boost/test/unit_test.hpp>
 
+#include <stdexcept>
+
 #include "dynarray.hpp"
 
 using namespace mvsmtp::gci;
@@ -65,4 +67,19 @@ BOOST_AUTO_TEST_CASE(round_trip) {
     BOOST_TEST(marks_to(s, "|") == "|p|q|r||z");
 }
 
+// A value can never add fields through the builder (the CLI builds MESSAGE with it).
+BOOST_AUTO_TEST_CASE(builder_refuses_marks_that_would_add_fields) {
+    DynArrayBuilder b;
+    BOOST_CHECK_THROW(b.set(5, std::string("Hi\x1E\x1E\x1E/etc/secret")), std::invalid_argument);
+    BOOST_CHECK_THROW(b.set(2, 1, std::string("a\x1D" "b")), std::invalid_argument);
+    BOOST_CHECK_THROW(b.set(2, std::vector<std::string>{"a", "b\x1E" "c"}), std::invalid_argument);
+    BOOST_CHECK_THROW(b.set(2, std::vector<std::string>{"a\x1D" "b"}), std::invalid_argument);
+    b.set(7, std::string("line1\x1Dline2"));  // value marks inside a whole attribute: values
+    b.set(12, 1, std::string("one\x1Ctwo"));   // subvalue marks are data at both levels
+    BOOST_TEST(extract(b.str(), 7, 2) == "line2");
+    BOOST_TEST(extract(b.str(), 12, 1, 2) == "two");
+    BOOST_TEST(extract(b.str(), 8).empty());
+}
+
 BOOST_AUTO_TEST_SUITE_END()
+

@@ -145,4 +145,49 @@ BOOST_AUTO_TEST_CASE(result_layout) {
     BOOST_TEST(extract(s, R::TRANSIENT) == "0");
 }
 
+// A mark inside a value must never become another field: every field is read by its
+// position, and a mark the layout does not give a field is refused, not split on.
+BOOST_AUTO_TEST_CASE(marks_inside_values_cannot_add_fields) {
+    const std::string to = "a@example.test";
+    auto with = [&](int attr, const std::string& raw) {
+        std::vector<std::string> attrs(std::max(attr, M::TO));
+        attrs[M::TO - 1] = to;
+        attrs[attr - 1] = raw;
+        std::string out;
+        for (std::size_t i = 0; i < attrs.size(); ++i) out += (i ? std::string(1, kAttributeMark) : "") + attrs[i];
+        return out;
+    };
+    const std::string vm(1, kValueMark), sm(1, kSubvalueMark), am(1, kAttributeMark);
+    // Single-valued fields: no value or subvalue mark.
+    for (int attr : {M::RETURN_PATH, M::PRIORITY, M::BODY_TYPE, M::DSN_NOTIFY, M::DSN_RET, M::DSN_ENVID})
+        for (const std::string& mark : {vm, sm})
+            BOOST_TEST((decode_error(with(attr, "x" + mark + "y")) == ErrorCode::BadArgument), attr);
+    BOOST_TEST((decode_error(with(M::SUBJECT, "Hi" + sm + "x")) == ErrorCode::HeaderInjection));
+    BOOST_TEST((testsupport::error_code_of([&] { separate_copies_wanted(with(M::SEPARATE, "1" + vm + "1")); }) ==
+                ErrorCode::BadArgument));
+    // Multivalued fields without subvalues: a subvalue mark is refused, not kept or split.
+    for (int attr : {M::CC, M::BCC, M::REPLY_TO, M::ATTACH_PATH, M::ATTACH_NAME, M::ATTACH_TYPE, M::HEADER_NAME,
+                     M::HEADER_VALUE, M::DATA_NAME, M::DATA_TYPE, M::DATA_ENCODING})
+        BOOST_TEST((decode_error(with(attr, "x" + sm + "/etc/passwd")) == ErrorCode::BadArgument), attr);
+    // DATA.CONTENT's subvalue marks are its line breaks, as the layout says.
+    const std::string data = with(M::DATA_NAME, "a.txt") + am + "one" + sm + "two";
+    BOOST_TEST((decode_error(data) == ErrorCode::Ok));
+    // A field past the layout's last one can only come from a mark inside a value.
+    BOOST_TEST((decode_error(with(M::SEPARATE, "0") + am + "/etc/passwd") == ErrorCode::BadArgument));
+    BOOST_TEST((decode_error(with(M::SEPARATE, "0") + am + am) == ErrorCode::Ok));  // trailing empties are fine
+    const std::string options = std::string(O::MAX_SIZE, kAttributeMark) + "extra";
+    BOOST_TEST((testsupport::error_code_of([&] { options_request(options); }) == ErrorCode::BadArgument));
+    for (int attr : {O::PROFILE, O::CONFIG, O::MANUAL}) {
+        const std::string o = std::string(attr - 1, kAttributeMark) + "x" + vm + "y";
+        BOOST_TEST((testsupport::error_code_of([&] { options_request(o); manual_mode(o); }) == ErrorCode::BadOption), attr);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(max_size_option_is_an_override) {
+    DynArrayBuilder o;
+    o.set(O::MAX_SIZE, " 25M ");
+    BOOST_TEST(options_request(o.str()).overrides.at("max_size") == "25M");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
+
