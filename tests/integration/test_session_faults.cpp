@@ -2,7 +2,6 @@
 // a real server will not produce on demand, each ending promptly with the documented code.
 #include <boost/test/unit_test.hpp>
 
-#include <Poco/Net/DatagramSocket.h>
 #include <Poco/Net/ServerSocket.h>
 #include <dirent.h>
 #include <netdb.h>
@@ -16,10 +15,13 @@
 #include "mvsmtp/delivery.hpp"
 #include "mvsmtp/session.hpp"
 #include "support/fake_server.hpp"
+#include "support/silent_dns.hpp"
 #include "support/testbed.hpp"
 
 using namespace mvsmtp;
 using testsupport::FakeServer;
+using testsupport::SilentDns;
+using testsupport::TestDnsServer;
 
 namespace {
 
@@ -102,43 +104,6 @@ private:
     int gap_ms_;
     std::atomic<bool> stop_{false};
     std::thread thread_;
-};
-
-// A DNS server that never answers: it counts the queries it swallows.
-class SilentDns {
-public:
-    SilentDns() {
-        socket_.bind(Poco::Net::SocketAddress("127.0.0.1", 0), true);
-        thread_ = std::thread([this] {
-            char buf[1500];
-            while (!stop_) {
-                try {
-                    if (!socket_.poll(Poco::Timespan(0, 50000), Poco::Net::Socket::SELECT_READ)) continue;
-                    Poco::Net::SocketAddress from;
-                    if (socket_.receiveFrom(buf, sizeof buf, from) > 0) ++queries_;
-                } catch (...) {
-                }
-            }
-        });
-    }
-    ~SilentDns() {
-        stop_ = true;
-        thread_.join();
-    }
-    std::string address() const { return "127.0.0.1:" + std::to_string(socket_.address().port()); }
-    int queries() const { return queries_; }
-
-private:
-    Poco::Net::DatagramSocket socket_;
-    std::atomic<bool> stop_{false};
-    std::atomic<int> queries_{0};
-    std::thread thread_;
-};
-
-// Points the library's resolver at `server` for the life of the object (test-only variable).
-struct TestDnsServer {
-    explicit TestDnsServer(const std::string& server) { setenv("MVSMTP_TEST_DNS_SERVER", server.c_str(), 1); }
-    ~TestDnsServer() { unsetenv("MVSMTP_TEST_DNS_SERVER"); }
 };
 
 // What the library should give as EHLO name on this host when the profile has none: the
