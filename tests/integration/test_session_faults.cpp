@@ -3,7 +3,6 @@
 #include <boost/test/unit_test.hpp>
 
 #include <Poco/Net/ServerSocket.h>
-#include <dirent.h>
 #include <netdb.h>
 #include <unistd.h>
 
@@ -15,11 +14,13 @@
 #include "mvsmtp/delivery.hpp"
 #include "mvsmtp/session.hpp"
 #include "support/fake_server.hpp"
+#include "support/open_fds.hpp"
 #include "support/silent_dns.hpp"
 #include "support/testbed.hpp"
 
 using namespace mvsmtp;
 using testsupport::FakeServer;
+using testsupport::open_fds;
 using testsupport::SilentDns;
 using testsupport::TestDnsServer;
 
@@ -59,16 +60,6 @@ Message tiny(const std::vector<std::string>& to) {
     m.message_id = "<fault@example.test>";
     m.date = 1;
     return m;
-}
-
-// Descriptors this process has open: a failure path must not leak one.
-int open_fds() {
-    int n = 0;
-    if (DIR* d = opendir("/proc/self/fd")) {
-        while (readdir(d)) ++n;
-        closedir(d);
-    }
-    return n;
 }
 
 // A peer that accepts one connection and then sends `bytes` one at a time, one every
