@@ -7,7 +7,6 @@
 #include "mvsmtp/connection.hpp"
 
 #include <Poco/Exception.h>
-#include <Poco/Net/DNS.h>
 #include <Poco/Net/NetException.h>
 #include <Poco/Net/SecureStreamSocket.h>
 #include <Poco/Net/SSLException.h>
