@@ -15,6 +15,7 @@
 #include <Poco/Timespan.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cstring>
@@ -150,7 +151,8 @@ std::string Connection::local_address() const {
 
 std::string Connection::client_name(const std::string& configured) const {
     if (!configured.empty()) return configured;
-    return default_client_name(local_address(), timeouts_.connect_ms);
+    // At most 5 s for the host's canonical name (once per ten minutes: it is remembered).
+    return default_client_name(local_address(), std::min(timeouts_.connect_ms, 5000));
 }
 
 void Connection::close() noexcept {
