@@ -20,7 +20,7 @@ SessionSettings session_settings(const Profile& p) {
     else if (!p.user.empty()) s.credentials = Credentials(p.user, p.password);
     s.mechanisms = p.auth;
     s.allow_plaintext_auth = p.allow_plaintext_auth;
-    s.client_name = p.helo.empty() ? "localhost" : p.helo;
+    s.client_name = p.helo;  // empty: the FQDN or address literal, decided at EHLO time
     s.timeouts = p.timeouts;
     s.pipelining = p.pipelining;
     return s;

@@ -1,5 +1,6 @@
 // platform.hpp (private) — the few OS calls, behind one small interface per platform.
 #pragma once
+#include <chrono>
 #include <cstddef>
 #include <string>
 
@@ -24,6 +25,10 @@ private:
 
 // Flags for send() that suppress SIGPIPE where the OS has such a flag.
 int nosignal_send_flags();
+
+// Waits until the socket is readable (or writable) or has an error/hang-up to report; false
+// when the deadline passes first. Interrupted waits are resumed with what is left.
+bool wait_socket(int fd, bool for_write, std::chrono::steady_clock::time_point deadline);
 
 // True when the file's permissions let users other than its owner read it.
 bool readable_by_others(const std::string& path);

@@ -2,6 +2,7 @@
 #include "platform.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -14,6 +15,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <algorithm>
 #include <new>
 #include <stdexcept>
 
@@ -71,6 +73,17 @@ int nosignal_send_flags() {
 #else
     return 0;
 #endif
+}
+
+bool wait_socket(int fd, bool for_write, std::chrono::steady_clock::time_point deadline) {
+    for (;;) {
+        const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
+        if (left <= 0) return false;
+        pollfd p{fd, static_cast<short>(for_write ? POLLOUT : POLLIN), 0};
+        const int rc = ::poll(&p, 1, static_cast<int>(std::min<long long>(left, 24LL * 3600 * 1000)));
+        if (rc > 0) return true;  // ready, or POLLERR/POLLHUP: the next call reports it
+        if (rc < 0 && errno != EINTR) return true;  // let the socket call report the error
+    }
 }
 
 bool readable_by_others(const std::string& path) {

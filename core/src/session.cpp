@@ -105,14 +105,16 @@ void Session::greet() {
 }
 
 void Session::hello() {
-    Reply r = command(command::ehlo(settings_.client_name));
+    // Decided now: the address literal needs the connected socket (RFC 5321 §4.1.4).
+    const std::string name = connection_.client_name(settings_.client_name);
+    Reply r = command(command::ehlo(name));
     if (r.code == 250) {
         caps_ = Capabilities::from_ehlo(r);
         return;
     }
     // RFC 5321 §4.1.4: a server that does not know EHLO answers 500/502; fall back to HELO.
     if (r.is_permanent() && r.code != 554) {
-        Reply h = command(command::helo(settings_.client_name));
+        Reply h = command(command::helo(name));
         if (h.code == 250) {
             caps_ = Capabilities::from_helo(h);
             return;

@@ -2,14 +2,16 @@
 #include "tcp_tls.hpp"
 
 #include <Poco/Exception.h>
-#include <Poco/Net/DNS.h>
 #include <Poco/Net/NetException.h>
 #include <Poco/Net/SSLException.h>
 #include <Poco/Net/SocketAddress.h>
 
+#include <chrono>
 #include <vector>
 
 #include "mvsmtp/error.hpp"
+#include "platform.hpp"
+#include "resolver.hpp"
 #include "tls_context.hpp"
 
 namespace mvsmtp {
@@ -19,18 +21,9 @@ Poco::Timespan millis(int ms) { return Poco::Timespan(static_cast<Poco::Timespan
 Poco::Net::StreamSocket tcp_connect(const std::string& host, int port, const Timeouts& timeouts,
                                     const std::string& what, std::string& peer) {
     if (port <= 0 || port > 65535) throw Error(ErrorCode::BadOption, "port out of range");
-    std::vector<Poco::Net::IPAddress> addresses;
-    Poco::Net::IPAddress literal;
-    if (Poco::Net::IPAddress::tryParse(host, literal)) {
-        addresses.push_back(literal);
-    } else {
-        try {
-            addresses = Poco::Net::DNS::resolve(host).addresses();
-        } catch (const Poco::Exception& e) {
-            throw Error(ErrorCode::DnsFailed, "cannot resolve " + what + " " + host + ": " + e.message());
-        }
-        if (addresses.empty()) throw Error(ErrorCode::DnsFailed, "no address for " + what + " " + host);
-    }
+    // c-ares with a deadline: getaddrinfo cannot be bounded, and a resolver that never
+    // answers would hold the call for resolv.conf's timeout × attempts × servers.
+    const std::vector<Poco::Net::IPAddress> addresses = resolve_host(host, timeouts.connect_ms, what);
     std::string last_error;
     ErrorCode last_code = ErrorCode::ConnectFailed;
     for (const auto& address : addresses) {
@@ -57,17 +50,42 @@ Poco::Net::StreamSocket tcp_connect(const std::string& host, int port, const Tim
     throw Error(last_code, last_error);
 }
 
+namespace {
+
+// The handshake, non-blocking, every wait a poll against one deadline. A blocking handshake
+// is bounded only per read, and Poco retries a timed-out read (measured: up to 3× the timeout).
+void handshake_until(Poco::Net::SecureStreamSocket& secure, int fd, std::chrono::steady_clock::time_point deadline,
+                     const std::string& peer) {
+    for (;;) {
+        const int rc = secure.completeHandshake();
+        if (rc == 1) return;
+        if (rc == 0) throw Error(ErrorCode::TlsFailed, "TLS handshake with " + peer + " failed: connection closed");
+        const bool want_write = rc == Poco::Net::SecureStreamSocket::ERR_SSL_WANT_WRITE;
+        if (!platform::wait_socket(fd, want_write, deadline))
+            throw Error(ErrorCode::Timeout, "TLS handshake with " + peer + " timed out");
+    }
+}
+
+}  // namespace
+
 std::unique_ptr<Poco::Net::SecureStreamSocket> tls_handshake(Poco::Net::StreamSocket& plain, const std::string& name,
                                                              const std::string& ca_file, const Timeouts& timeouts,
                                                              const std::string& peer) {
     auto context = tls::client_context(ca_file);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeouts.io_ms);
     std::unique_ptr<Poco::Net::SecureStreamSocket> secure;
+    bool was_blocking = true;
     try {
+        // Non-blocking before attach: attach() then only prepares, and the handshake runs
+        // below under our deadline. The caller gets the socket back in the mode it gave.
+        was_blocking = plain.getBlocking();
+        plain.setBlocking(false);
         secure = std::make_unique<Poco::Net::SecureStreamSocket>(
             Poco::Net::SecureStreamSocket::attach(plain, name, context));
         secure->setReceiveTimeout(millis(timeouts.io_ms));
         secure->setSendTimeout(millis(timeouts.io_ms));
-        secure->completeHandshake();
+        handshake_until(*secure, static_cast<int>(plain.impl()->sockfd()), deadline, peer);
+        if (was_blocking) plain.setBlocking(true);
     } catch (const Error&) {
         throw;
     } catch (const Poco::TimeoutException&) {

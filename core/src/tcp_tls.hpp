@@ -7,6 +7,8 @@
 //
 // Every failure is an mvsmtp::Error: DnsFailed, ConnectFailed, Timeout, TlsCertificate,
 // TlsFailed. The host name is checked against the certificate (RFC 6125), loopback too.
+// Deadlines: resolving the name (c-ares, resolver.hpp) and each address's connect get
+// timeouts.connect_ms; the whole handshake gets timeouts.io_ms.
 #pragma once
 #include <Poco/Net/SecureStreamSocket.h>
 #include <Poco/Net/StreamSocket.h>
@@ -21,12 +23,14 @@ namespace mvsmtp {
 
 Poco::Timespan millis(int ms);
 
-// Tries each address of `host` in turn; `what` names the peer in messages ("mail server",
-// "OAuth token endpoint"). Sets receive/send timeouts to timeouts.io_ms.
+// Resolves `host` (an IP literal is used as it is) and tries each address in turn; `what`
+// names the peer in messages ("mail server", "OAuth token endpoint"). Returns a blocking
+// socket with receive/send timeouts of timeouts.io_ms.
 Poco::Net::StreamSocket tcp_connect(const std::string& host, int port, const Timeouts& timeouts,
                                     const std::string& what, std::string& peer);
 
-// TLS client handshake on `plain`, verified against `name`. On failure the caller closes.
+// TLS client handshake on `plain`, verified against `name`, under one deadline; `plain` is
+// left in the blocking mode it had. On failure the caller closes.
 std::unique_ptr<Poco::Net::SecureStreamSocket> tls_handshake(Poco::Net::StreamSocket& plain, const std::string& name,
                                                              const std::string& ca_file, const Timeouts& timeouts,
                                                              const std::string& peer);

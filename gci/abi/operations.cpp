@@ -154,7 +154,9 @@ std::string command_on(int handle, const char* command_text) noexcept {
                     report = reply_report(Reply{}, "data line sent");
                 }
             } else {
-                const bool secret = state->in_auth || upper_verb(line) == "AUTH";
+                // Any spelling of AUTH ("auth", a tab, leading blanks) and each answer to its
+                // 334 prompts; the connection redacts these too, whatever this flag says.
+                const bool secret = state->in_auth || is_auth_command(line);
                 const Reply r = session->raw_command(line, secret);
                 state->in_auth = secret && r.code == 334;
                 state->in_data = upper_verb(line) == "DATA" && r.code == 354;

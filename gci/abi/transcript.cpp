@@ -4,8 +4,12 @@
 #include <Poco/DateTime.h>
 #include <Poco/DateTimeFormatter.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cctype>
-#include <fstream>
+#include <cerrno>
 
 namespace mvsmtp::gci {
 namespace {
@@ -17,6 +21,28 @@ const char* prefix(Direction d) {
         case Direction::Info: return "-- ";
     }
     return "-- ";
+}
+
+// Appends one line to the transcript file, which is created owner-only (0600): it holds whole
+// conversations. A file that others can already read is left alone and false returned.
+bool append_private(const std::string& path, const std::string& line, bool& refused) {
+    const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
+    if (fd < 0) return true;  // a transcript that cannot be written must not break the send
+    struct stat st {};
+    if (::fstat(fd, &st) != 0 || (st.st_mode & (S_IRGRP | S_IROTH)) != 0) {
+        ::close(fd);
+        refused = true;
+        return false;
+    }
+    std::size_t done = 0;
+    while (done < line.size()) {
+        const ssize_t n = ::write(fd, line.data() + done, line.size() - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        done += static_cast<std::size_t>(n);
+    }
+    ::close(fd);
+    return true;
 }
 
 }  // namespace
@@ -42,9 +68,17 @@ TranscriptHook Transcript::hook() {
             else ++state->dropped;
             return;
         }
+        if (state->refused) return;
         // Appending per line keeps the log complete even if the process dies mid-session.
-        std::ofstream out(state->path, std::ios::app);
-        if (out) out << Poco::DateTimeFormatter::format(Poco::DateTime(), "%Y-%m-%dT%H:%M:%S.%iZ ") << line << '\n';
+        const std::string stamped =
+            Poco::DateTimeFormatter::format(Poco::DateTime(), "%Y-%m-%dT%H:%M:%S.%iZ ") + line + "\n";
+        bool refused = false;
+        if (!append_private(state->path, stamped, refused) && refused) {
+            state->refused = true;
+            // Said once, in R.TRANSCRIPT, since the file is not the place for it.
+            state->lines.push_back("-- transcript file " + state->path +
+                                   " is readable by others: not written (chmod 600 it, or name a new file)");
+        }
     };
 }
 

@@ -6,7 +6,9 @@
 //
 // Secrets never get here: the connection redacts AUTH lines before calling the hook. Lines
 // kept for RESULT are bounded (kMaxLines) so a long batch cannot grow memory without limit;
-// a file transcript is appended line by line with a UTC timestamp.
+// a file transcript is appended line by line with a UTC timestamp. The file is created
+// owner-only (0600); an existing file that others can read is not written, and the one line
+// saying so comes back with take_lines() (R.TRANSCRIPT).
 #pragma once
 #include <memory>
 #include <string>
@@ -32,6 +34,7 @@ private:
         std::string path;
         std::vector<std::string> lines;
         std::size_t dropped = 0;
+        bool refused = false;  // the file is readable by others: not written
     };
     std::shared_ptr<State> state_;
 };

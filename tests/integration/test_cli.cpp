@@ -13,6 +13,7 @@
 #include <regex>
 
 #include "session_fixture.hpp"
+#include "support/silent_dns.hpp"
 
 using namespace sendmail_test;
 
@@ -165,6 +166,20 @@ BOOST_AUTO_TEST_CASE(human_send_with_flags) {
     BOOST_TEST(msg->getValue<std::string>("subject") == "CLI " + token);
     BOOST_TEST(!msg->getValue<bool>("has_bcc_header"));
     BOOST_TEST(!testbed::wait_for_message("carol@example.test", token).empty());
+}
+
+BOOST_AUTO_TEST_CASE(unanswered_dns_ends_within_the_connect_timeout) {
+    // The CLI resolves through the library's bounded resolver too.
+    testsupport::SilentDns dns;
+    testsupport::TestDnsServer use(dns.address());
+    const auto start = std::chrono::steady_clock::now();
+    const auto out = testbed::run({kCli, "send", "--server", "smtp://nowhere.mvsmtp-test.example:25", "--tls", "off",
+                                   "--connect-timeout", "2", "--from", "a@example.test", "--to", "b@example.test",
+                                   "--subject", "dns", "--body", "x"});
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    BOOST_TEST(out.status == 13, out.out);  // DNS.FAILED
+    BOOST_TEST(seconds < 3.5);
+    BOOST_TEST(dns.queries() >= 1);
 }
 
 BOOST_AUTO_TEST_CASE(human_send_refuses_password_on_command_line) {

@@ -3,15 +3,26 @@
 #include <boost/test/unit_test.hpp>
 
 #include <Poco/Net/ServerSocket.h>
+#include <netdb.h>
+#include <unistd.h>
 
+#include <atomic>
 #include <chrono>
+#include <cstdlib>
+#include <thread>
 
+#include "mvsmtp/delivery.hpp"
 #include "mvsmtp/session.hpp"
 #include "support/fake_server.hpp"
+#include "support/open_fds.hpp"
+#include "support/silent_dns.hpp"
 #include "support/testbed.hpp"
 
 using namespace mvsmtp;
 using testsupport::FakeServer;
+using testsupport::open_fds;
+using testsupport::SilentDns;
+using testsupport::TestDnsServer;
 
 namespace {
 
@@ -51,10 +62,176 @@ Message tiny(const std::vector<std::string>& to) {
     return m;
 }
 
+// A peer that accepts one connection and then sends `bytes` one at a time, one every
+// `gap_ms`, never finishing: each read succeeds, the reply never completes.
+class DripServer {
+public:
+    DripServer(std::string bytes, int gap_ms) : bytes_(std::move(bytes)), gap_ms_(gap_ms) {
+        server_.bind(Poco::Net::SocketAddress("127.0.0.1", 0), true);
+        server_.listen(4);
+        thread_ = std::thread([this] { run(); });
+    }
+    ~DripServer() {
+        stop_ = true;
+        if (thread_.joinable()) thread_.join();
+    }
+    int port() const { return server_.address().port(); }
+
+private:
+    void run() {
+        try {
+            if (!server_.poll(Poco::Timespan(15, 0), Poco::Net::Socket::SELECT_READ)) return;
+            Poco::Net::StreamSocket s = server_.acceptConnection();
+            for (std::size_t i = 0; !stop_; i = (i + 1) % bytes_.size()) {
+                if (s.sendBytes(&bytes_[i], 1) != 1) return;
+                for (int waited = 0; waited < gap_ms_ && !stop_; waited += 10)
+                    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+            }
+        } catch (...) {
+        }
+    }
+    Poco::Net::ServerSocket server_;
+    std::string bytes_;
+    int gap_ms_;
+    std::atomic<bool> stop_{false};
+    std::thread thread_;
+};
+
+// What the library should give as EHLO name on this host when the profile has none: the
+// FQDN when the host has one (a name with a dot), else the connection's address literal.
+std::string expected_default_ehlo(const std::string& local_literal) {
+    char host[256] = {};
+    if (gethostname(host, sizeof host - 1) != 0) return local_literal;
+    std::string name = host;
+    if (name.find('.') == std::string::npos) {
+        addrinfo hints{};
+        hints.ai_flags = AI_CANONNAME;
+        addrinfo* res = nullptr;
+        if (getaddrinfo(host, nullptr, &hints, &res) == 0 && res) {
+            if (res->ai_canonname) name = res->ai_canonname;
+            freeaddrinfo(res);
+        }
+    }
+    if (name.find('.') == std::string::npos || name.back() == '.') return local_literal;
+    return name;
+}
 
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(test_session_faults)
+
+BOOST_AUTO_TEST_CASE(dripping_greeting_times_out_at_the_reply_deadline) {
+    // One byte every 0.5 s: each read succeeds, so a per-read timeout never fires (measured
+    // before: 21 s for a 2 s timeout). The whole reply has one deadline.
+    const int fds = open_fds();
+    {
+        DripServer server("220 slowly, very slowly, one byte at a time, forever and ever ", 500);
+        double seconds = 0;
+        BOOST_TEST((open_error(settings_for(server.port()), &seconds) == ErrorCode::Timeout));
+        BOOST_TEST(seconds >= 1.9);
+        BOOST_TEST(seconds < 2.8);
+    }
+    BOOST_TEST(open_fds() == fds);
+}
+
+BOOST_AUTO_TEST_CASE(endless_multiline_greeting_times_out_at_the_reply_deadline) {
+    // Whole continuation lines, quickly: every line is complete, the reply never is.
+    const int fds = open_fds();
+    {
+        DripServer server("220-still greeting\r\n", 20);
+        double seconds = 0;
+        BOOST_TEST((open_error(settings_for(server.port()), &seconds) == ErrorCode::Timeout));
+        BOOST_TEST(seconds < 2.8);
+    }
+    BOOST_TEST(open_fds() == fds);
+}
+
+BOOST_AUTO_TEST_CASE(silent_tls_peer_times_out_at_the_handshake_deadline) {
+    // Accepts TCP, never answers the ClientHello. Poco retries a timed-out TLS read, so a
+    // socket timeout alone held this for 2-3x the timeout.
+    const int fds = open_fds();
+    {
+        FakeServer server({"<silent>"});
+        double seconds = 0;
+        BOOST_TEST((open_error(settings_for(server.port(), TlsMode::Implicit), &seconds) == ErrorCode::Timeout));
+        BOOST_TEST(seconds >= 1.9);
+        BOOST_TEST(seconds < 2.8);
+    }
+    BOOST_TEST(open_fds() == fds);
+}
+
+BOOST_AUTO_TEST_CASE(dripping_tls_handshake_times_out_at_the_handshake_deadline) {
+    // A TLS record header announcing 16 KiB, then its body one byte every 0.3 s.
+    const int fds = open_fds();
+    {
+        DripServer server(std::string("\x16\x03\x03\x40\x00", 5) + std::string(64, '\x02'), 300);
+        double seconds = 0;
+        const ErrorCode e = open_error(settings_for(server.port(), TlsMode::Implicit), &seconds);
+        BOOST_TEST((e == ErrorCode::Timeout || e == ErrorCode::TlsFailed), static_cast<int>(e));
+        BOOST_TEST(seconds < 2.8);
+    }
+    BOOST_TEST(open_fds() == fds);
+}
+
+BOOST_AUTO_TEST_CASE(unanswered_dns_is_dns_failed_within_the_connect_timeout) {
+    const int fds = open_fds();
+    {
+        SilentDns dns;
+        TestDnsServer use(dns.address());
+        SessionSettings s = settings_for(25);
+        s.host = "nowhere.mvsmtp-test.example";
+        double seconds = 0;
+        BOOST_TEST((open_error(s, &seconds) == ErrorCode::DnsFailed));
+        BOOST_TEST(seconds >= 1.8);  // it waited for the (silent) server it was pointed at
+        BOOST_TEST(seconds < 2.8);
+        BOOST_TEST(dns.queries() >= 1);
+    }
+    BOOST_TEST(open_fds() == fds);
+}
+
+BOOST_AUTO_TEST_CASE(hosts_file_names_resolve_without_dns) {
+    // /etc/hosts is consulted first, as getaddrinfo does: "localhost" needs no DNS server.
+    SilentDns dns;
+    TestDnsServer use(dns.address());
+    FakeServer server({"220 fake", "250 fake", "221 bye"});
+    SessionSettings s = settings_for(server.port());
+    s.host = "localhost";
+    double seconds = 0;
+    BOOST_TEST((open_error(s, &seconds) == ErrorCode::Ok));
+    BOOST_TEST(seconds < 1.5);
+    BOOST_TEST(dns.queries() == 0);
+}
+
+BOOST_AUTO_TEST_CASE(default_ehlo_name_is_the_fqdn_or_an_address_literal) {
+    // Relays with reject_non_fqdn_helo_hostname refuse "localhost".
+    FakeServer server({"220 fake", "250 fake", "221 bye"});
+    Profile p;
+    p.host = "127.0.0.1";
+    p.port = server.port();
+    p.tls = TlsMode::Off;
+    p.timeouts = {2000, 2000};
+    BOOST_TEST((open_error(session_settings(p)) == ErrorCode::Ok));
+    server.join();
+    const auto got = server.received();
+    BOOST_REQUIRE(!got.empty());
+    BOOST_TEST(got[0] == "EHLO " + expected_default_ehlo("[127.0.0.1]"));
+    BOOST_TEST(got[0] != "EHLO localhost");
+}
+
+BOOST_AUTO_TEST_CASE(profile_helo_overrides_the_default_name) {
+    FakeServer server({"220 fake", "250 fake", "221 bye"});
+    Profile p;
+    p.host = "127.0.0.1";
+    p.port = server.port();
+    p.tls = TlsMode::Off;
+    p.helo = "relay-client.example.test";
+    p.timeouts = {2000, 2000};
+    BOOST_TEST((open_error(session_settings(p)) == ErrorCode::Ok));
+    server.join();
+    const auto got = server.received();
+    BOOST_REQUIRE(!got.empty());
+    BOOST_TEST(got[0] == "EHLO relay-client.example.test");
+}
 
 BOOST_AUTO_TEST_CASE(eof_in_the_middle_of_a_multiline_reply_ends_promptly) {
     // Poco 1.11's DialogSocket loops forever here.

@@ -3,12 +3,16 @@
 // transcripts without secrets, handle errors, and the reconnect path.
 #include <boost/test/unit_test.hpp>
 
+#include <sys/stat.h>
+
 #include <thread>
 
 #include "mvsmtp/encoding.hpp"
 #include "session_fixture.hpp"
 #include "support/fake_server.hpp"
+#include "support/open_fds.hpp"
 #include "support/sink_server.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace sendmail_test;
 using testsupport::FakeServer;
@@ -223,6 +227,79 @@ BOOST_AUTO_TEST_CASE(broken_mid_data_is_not_retried) {
     const std::string next = sessions().send(h, simple_message("after", {"a@example.test"}), "x");
     BOOST_TEST(field(next, R::STATUS) == "0", field(next, R::MESSAGE));
     sessions().close(h);
+}
+
+BOOST_AUTO_TEST_CASE(cmd_auth_lines_are_redacted_in_any_spelling) {
+    // SMTP.CMD lines that are AUTH whatever the case, tabs or leading blanks, and every line
+    // answering a 334 prompt, reach neither R.TRANSCRIPT nor a transcript file.
+    const std::vector<std::string> secrets = {"dG9rZW5PTkU=", "dG9rZW5UV08=", "c2VjcmV0dXNlcg==", "c2VjcmV0cGFzcw==",
+                                              "dG9rZW5USFJFRQ==", "dG9rZW5GT1VS"};
+    const int fds = testsupport::open_fds();
+    std::string all;
+    {
+        FakeServer server({"220 fake ESMTP", "250-fake\r\n250 AUTH PLAIN LOGIN", "535 5.7.8 no", "535 5.7.8 no",
+                           "334 VXNlcm5hbWU6", "334 UGFzc3dvcmQ6", "235 2.7.0 ok", "334 ", "535 5.7.8 no",
+                           "535 5.7.8 no", "250 ok", "221 bye"});
+        std::string opts = with_field(plain_options("smtp://127.0.0.1:" + std::to_string(server.port())), O::MANUAL, "1");
+        const int h = AbiSessions::handle_of(sessions().open(with_field(opts, O::TRANSCRIPT, "RESULT")));
+        BOOST_REQUIRE(h > 0);
+        for (const std::string& line : {std::string("EHLO client.example.test"),
+                                        "AUTH\tPLAIN " + secrets[0],             // tab after the verb
+                                        " AUTH PLAIN " + secrets[1],             // leading blank
+                                        std::string("auth login"),               // lower case, prompts follow
+                                        secrets[2], secrets[3],                  // answers to 334
+                                        std::string("\t Auth  PLAIN"),           // mixed blanks, then a 334
+                                        secrets[4],                              // the response to it
+                                        "AUTH PLAIN " + secrets[5],              // the ordinary spelling
+                                        std::string("NOOP"), std::string("QUIT")}) {
+            const std::string r = sessions().cmd(h, line);
+            BOOST_TEST(field(r, R::STATUS) == "0", line << ": " << field(r, R::MESSAGE));
+            all += joined(transcript(r));
+        }
+        sessions().close(h);
+        server.join();
+        BOOST_TEST(server.received().size() == 11u);  // every line did reach the server
+    }
+    BOOST_TEST(testsupport::open_fds() == fds);
+    for (const auto& secret : secrets) BOOST_TEST(all.find(secret) == std::string::npos, secret << " in\n" << all);
+    BOOST_TEST(all.find("C: NOOP") != std::string::npos, all);  // the rest is still shown
+    BOOST_TEST(all.find("C: EHLO client.example.test") != std::string::npos, all);
+}
+
+BOOST_AUTO_TEST_CASE(transcript_files_are_owner_only) {
+    testsupport::TempDir dir;
+    const mode_t old_umask = umask(022);
+    const int fds = testsupport::open_fds();
+    const std::string log = dir.path + "/session.log";
+    {
+        FakeServer server({"220 fake ESMTP", "250 fake", "221 bye"});
+        std::string opts = with_field(plain_options("smtp://127.0.0.1:" + std::to_string(server.port())), O::MANUAL, "1");
+        const int h = AbiSessions::handle_of(sessions().open(with_field(opts, O::TRANSCRIPT, log)));
+        BOOST_REQUIRE(h > 0);
+        sessions().cmd(h, "EHLO client.example.test");
+        sessions().close(h);
+    }
+    struct stat st {};
+    BOOST_REQUIRE(stat(log.c_str(), &st) == 0);
+    BOOST_TEST((st.st_mode & 0777) == 0600u);
+    BOOST_TEST(testbed::read_file(log).find("C: EHLO client.example.test") != std::string::npos);
+
+    // A file others can already read is not written to; RESULT says why.
+    const std::string open_log = dir.write("open.log", "", 0644);
+    {
+        FakeServer server({"220 fake ESMTP", "250 fake", "221 bye"});
+        std::string opts = with_field(plain_options("smtp://127.0.0.1:" + std::to_string(server.port())), O::MANUAL, "1");
+        const std::string opened = sessions().open(with_field(opts, O::TRANSCRIPT, open_log));
+        const int h = AbiSessions::handle_of(opened);
+        BOOST_REQUIRE(h > 0);
+        const std::string r = sessions().cmd(h, "EHLO client.example.test");
+        const std::string notes = joined(transcript(opened)) + joined(transcript(r));
+        BOOST_TEST(notes.find("readable by others") != std::string::npos, notes);
+        sessions().close(h);
+    }
+    BOOST_TEST(testbed::read_file(open_log).empty());
+    BOOST_TEST(testsupport::open_fds() == fds);
+    umask(old_umask);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -9,6 +9,7 @@
 #include <Poco/Net/SecureStreamSocket.h>
 #include <signal.h>
 
+#include <cstdio>
 #include <thread>
 
 #include "mvsmtp/session.hpp"
@@ -103,6 +104,31 @@ BOOST_AUTO_TEST_CASE(tls_peer_vanishing_during_data_raises_no_sigpipe) {
     sigpending(&pending);
     BOOST_TEST(sigismember(&pending, SIGPIPE) == 0);  // none left pending for the host either
     sigaction(SIGPIPE, &old, nullptr);
+}
+
+namespace {
+
+// Runs the C probe (tests/support/sigmask_probe.c): a fresh process, no Poco loaded yet,
+// that dlopens libmvsmtp.so. Returns its report, e.g. "before 0\nafter 0\nchild 0\n".
+std::string probe_load(const std::string& mode) {
+    const std::string command = std::string(MVSMTP_SIGMASK_PROBE_PATH) + " " + MVSMTP_LIBRARY_PATH + " " + mode;
+    std::string out;
+    if (FILE* p = popen(command.c_str(), "r")) {
+        char buf[256];
+        while (fgets(buf, sizeof buf, p)) out += buf;
+        pclose(p);
+    }
+    return out;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(loading_the_library_leaves_the_signal_mask_alone) {
+    // Poco Foundation's static initialiser blocks SIGPIPE in the loading thread; everything
+    // that thread starts afterwards (EXECUTE SH, system()) would inherit it.
+    BOOST_TEST(probe_load("") == "before 0\nafter 0\nchild 0\n");
+    // A caller that blocked SIGPIPE itself keeps it blocked.
+    BOOST_TEST(probe_load("block") == "before 1\nafter 1\nchild 1\n");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

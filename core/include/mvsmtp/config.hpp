@@ -42,7 +42,7 @@ struct Profile {
     std::vector<Mechanism> auth; // empty → strongest offered
     bool allow_plaintext_auth = false;
     std::string from;            // default From when the message has none
-    std::string helo;            // EHLO name; empty → "localhost"
+    std::string helo;            // EHLO name; empty → the host's FQDN, else an address literal
     std::string ca_file;
     Timeouts timeouts;
     std::string outbox;          // folder for stored messages

@@ -7,11 +7,16 @@
 //   c.start_tls(tls_settings, "mail.example.com");
 //   c.write(data, n); c.flush();            // buffered bytes (DATA)
 //
-// Every socket operation has a deadline; a timeout raises Error(Timeout), a closed or reset
-// connection Error(ConnectionLost), a reply that breaks the grammar Error(ProtocolError).
-// After any of those the connection is closed and must not be reused. No operation can
-// raise SIGPIPE. Lines marked secret reach the transcript hook redacted.
+// Every socket operation has a deadline: io_ms for each whole reply (however slowly it
+// trickles in), for each TLS handshake and for each 64 KiB written; connect_ms for resolving
+// the name and for each address tried. A timeout raises Error(Timeout) (Error(DnsFailed) for
+// the name), a closed or reset connection Error(ConnectionLost), a reply that breaks the
+// grammar Error(ProtocolError). After any of those the connection is closed and must not be
+// reused. No operation can raise SIGPIPE. Lines marked secret reach the transcript hook
+// redacted, and so does every AUTH command (any case or spacing) and each line that answers
+// the server's 334 prompts after it.
 #pragma once
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -25,9 +30,12 @@
 namespace mvsmtp {
 
 struct Timeouts {
-    int connect_ms = 30000;   // per address tried
-    int io_ms = 120000;       // per read or write; RFC 5321 §4.5.3.2 suggests minutes
+    int connect_ms = 30000;   // name resolution, then each address tried
+    int io_ms = 120000;       // each whole reply, TLS handshake, 64 KiB written; RFC 5321 §4.5.3.2 suggests minutes
 };
+
+// True when the command line's first word is AUTH, in any case, after any blanks or tabs.
+bool is_auth_command(std::string_view line);
 
 enum class Direction { Sent, Received, Info };
 // Receives each line sent or received (without CRLF) and informational notes.
@@ -54,6 +62,11 @@ public:
     bool encrypted() const;
     TlsInfo tls_info() const;
     std::string peer() const { return peer_; }
+    // The local address of the open connection ("192.0.2.1", "2001:db8::1"); "" when closed.
+    std::string local_address() const;
+    // The EHLO name: `configured` when set, else this host's FQDN, else the address literal
+    // of local_address() (RFC 5321 §4.1.4). Needs the open connection.
+    std::string client_name(const std::string& configured) const;
 
     // Sends one complete command line (with CRLF) immediately.
     void send_line(const std::string& wire_line, bool secret = false);
@@ -71,8 +84,10 @@ public:
     void set_transcript(TranscriptHook hook) { transcript_ = std::move(hook); }
 
 private:
+    using Clock = std::chrono::steady_clock;
+    using Deadline = Clock::time_point;
     bool read_line(std::string& line);
-    void receive_more();
+    void receive_more(Deadline deadline);
     void send_all(const char* data, std::size_t size);
     void note(Direction d, std::string_view text);
     void note_sent(const std::string& wire_line, bool secret);
@@ -86,6 +101,7 @@ private:
     std::string in_;          // received, not yet consumed
     std::size_t in_pos_ = 0;
     std::string out_;         // buffered for write()/flush()
+    bool auth_exchange_ = false;  // an AUTH was sent and the server has answered only 334 since
     TranscriptHook transcript_;
 };
 

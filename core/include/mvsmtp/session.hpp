@@ -39,7 +39,7 @@ struct SessionSettings {
     std::shared_ptr<TokenSource> tokens;
     std::vector<Mechanism> mechanisms;     // empty: PLAIN, LOGIN over TLS; CRAM-MD5 first without (auth.hpp)
     bool allow_plaintext_auth = false;     // send credentials without TLS (explicit opt-in)
-    std::string client_name = "localhost"; // EHLO argument
+    std::string client_name;               // EHLO argument; empty: FQDN, else address literal
     bool pipelining = true;                // use PIPELINING (RFC 2920) when offered
     Timeouts timeouts;
     TranscriptHook transcript;
