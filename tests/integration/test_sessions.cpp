@@ -3,6 +3,7 @@
 // transcripts without secrets, handle errors, and the reconnect path.
 #include <boost/test/unit_test.hpp>
 
+#include <chrono>
 #include <thread>
 
 #include "mvsmtp/encoding.hpp"
@@ -207,22 +208,81 @@ BOOST_AUTO_TEST_CASE(keepalive_noop_detects_a_dead_connection) {
 }
 
 BOOST_AUTO_TEST_CASE(broken_mid_data_is_not_retried) {
-    // The server vanishes after the body was sent: the message may have been accepted, so
-    // it must not be sent again on a new connection (a duplicate invoice).
+    // The server goes silent after the body was sent: the message may have been accepted, so
+    // it must not be sent again on a new connection (a duplicate invoice), and RESULT must
+    // not say "try again": OUTCOME.UNKNOWN, not transient, after O.FINAL.TIMEOUT.
     const FakeServer::Script first = {"220 one", "250 one", "250 ok", "250 ok", "354 go", "<silent>"};
     const FakeServer::Script second = {"220 two", "250 two", "250 ok", "250 ok", "354 go", "250 queued", "221 bye"};
     FakeServer server(FakeServer::Connections{{first, second}});
     std::string opts = with_field(plain_options("smtp://127.0.0.1:" + std::to_string(server.port())), O::PIPELINING, "0");
-    opts = with_field(opts, O::TIMEOUT, "1");
+    opts = with_field(opts, O::FINAL_TIMEOUT, "1");  // O.TIMEOUT stays 5
     const int h = AbiSessions::handle_of(sessions().open(with_field(opts, O::KEEPALIVE, "0")));
     BOOST_REQUIRE(h > 0);
+    const auto start = std::chrono::steady_clock::now();
     const std::string r = sessions().send(h, simple_message("nodup", {"a@example.test"}), "x");
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     BOOST_TEST(field(r, R::STATUS) == "3");
-    BOOST_TEST(field(r, R::ERROR) == "11");  // TIMEOUT waiting for the final reply
+    BOOST_TEST(field(r, R::ERROR) == "44", field(r, R::MESSAGE));  // OUTCOME.UNKNOWN
+    BOOST_TEST(field(r, R::ERROR_NAME) == "OUTCOME.UNKNOWN");
+    BOOST_TEST(field(r, R::TRANSIENT) == "0");
+    BOOST_TEST(field(r, R::MESSAGE).find("may or may not") != std::string::npos, field(r, R::MESSAGE));
+    BOOST_TEST(seconds < 3.0);  // the final timeout (1 s), not the 5 s reply timeout
     // The poisoned connection is replaced for the next message, which succeeds.
     const std::string next = sessions().send(h, simple_message("after", {"a@example.test"}), "x");
     BOOST_TEST(field(next, R::STATUS) == "0", field(next, R::MESSAGE));
     sessions().close(h);
 }
 
-BOOST_AUTO_TEST_SUITE_END()
+BOOST_AUTO_TEST_CASE(a_stall_at_mail_costs_one_timeout) {
+    // A server that stops answering is not retried on a new connection: that doubled the wait.
+    FakeServer server({"220 one", "250 one", "<silent>"});
+    std::string opts = with_field(plain_options("smtp://127.0.0.1:" + std::to_string(server.port())), O::PIPELINING, "0");
+    opts = with_field(with_field(opts, O::TIMEOUT, "1"), O::KEEPALIVE, "0");
+    const int h = AbiSessions::handle_of(sessions().open(opts));
+    BOOST_REQUIRE(h > 0);
+    const auto start = std::chrono::steady_clock::now();
+    const std::string r = sessions().send(h, simple_message("stall", {"a@example.test"}), "x");
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    BOOST_TEST(field(r, R::ERROR) == "11", field(r, R::MESSAGE));  // TIMEOUT, before DATA: transient
+    BOOST_TEST(field(r, R::TRANSIENT) == "1");
+    BOOST_TEST(seconds < 1.8);
+    sessions().close(h);
+}
+
+BOOST_AUTO_TEST_CASE(a_421_reply_reaches_result_and_nothing_follows_it) {
+    FakeServer server({"220 one", "250 one", "550 5.1.1 unknown user", "421 4.3.2 shutting down, bye"});
+    std::string opts = with_field(plain_options("smtp://127.0.0.1:" + std::to_string(server.port())), O::PIPELINING, "0");
+    const int h = AbiSessions::handle_of(sessions().open(with_field(opts, O::KEEPALIVE, "0")));
+    BOOST_REQUIRE(h > 0);
+    // MAIL 550 is the outcome (permanent); the 421 to the RSET only ends the session.
+    const std::string r = sessions().send(h, simple_message("421", {"a@example.test"}), "x");
+    BOOST_TEST(field(r, R::ERROR) == "31", field(r, R::MESSAGE));
+    BOOST_TEST(field(r, R::TRANSIENT) == "0");
+    BOOST_TEST(field(r, R::REPLY_CODE) == "550");
+    BOOST_TEST(field(r, R::RCPT_CODE, 1) == "550");
+    sessions().close(h);
+    server.join();
+    const auto got = server.received();
+    BOOST_REQUIRE(got.size() == 3u);
+    BOOST_TEST(got[2] == "RSET");  // and no QUIT after the 421
+}
+
+BOOST_AUTO_TEST_CASE(a_421_after_the_body_is_reported_with_its_text_and_not_retried) {
+    FakeServer server({"220 one", "250 one", "250 ok", "250 ok", "354 go", "421 4.3.0 shutting down, try later"});
+    std::string opts = with_field(plain_options("smtp://127.0.0.1:" + std::to_string(server.port())), O::PIPELINING, "0");
+    const int h = AbiSessions::handle_of(sessions().open(with_field(opts, O::KEEPALIVE, "0")));
+    BOOST_REQUIRE(h > 0);
+    const std::string r = sessions().send(h, simple_message("421", {"a@example.test"}), "x");
+    BOOST_TEST(field(r, R::ERROR) == "14", field(r, R::MESSAGE));  // SERVER.UNAVAILABLE: refused, so transient
+    BOOST_TEST(field(r, R::MESSAGE).find("shutting down") != std::string::npos, field(r, R::MESSAGE));
+    BOOST_TEST(field(r, R::REPLY_CODE) == "421");
+    BOOST_TEST(field(r, R::REPLY_ENHANCED) == "4.3.0");
+    BOOST_TEST(field(r, R::REPLY_TEXT).find("shutting down") != std::string::npos);
+    sessions().close(h);
+    server.join();
+    const auto got = server.received();
+    BOOST_REQUIRE(!got.empty());
+    BOOST_TEST(got.back() == ".");  // no QUIT after the 421
+}
+
+BOOST_AUTO_TEST_SUITE_END()BOOST_AUTO_TEST_SUITE_END()

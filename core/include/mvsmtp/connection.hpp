@@ -27,6 +27,9 @@ namespace mvsmtp {
 struct Timeouts {
     int connect_ms = 30000;   // per address tried
     int io_ms = 120000;       // per read or write; RFC 5321 §4.5.3.2 suggests minutes
+    // The reply to the final "." (RFC 5321 §4.5.3.2.6: 10 minutes, because giving up there
+    // while the server still works on the message is how duplicates are made).
+    int final_ms = 600000;
 };
 
 enum class Direction { Sent, Received, Info };

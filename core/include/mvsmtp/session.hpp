@@ -50,6 +50,9 @@ struct RecipientResult {
     bool accepted = false;
     ErrorCode error = ErrorCode::Ok;  // why not, when !accepted
     Reply reply;                      // the server's answer to RCPT (or to DATA when it failed)
+    // Which transaction of the message (1, 2, ...) took this recipient: more than 1 when
+    // the server deferred it with 452/552 "too many recipients"; 0 when not accepted.
+    int transaction = 0;
 };
 
 struct SendResult {

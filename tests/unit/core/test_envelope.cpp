@@ -1,6 +1,7 @@
 // ESMTP parameters for MAIL/RCPT (RFC 1870, 3461, 6152, 6531), chosen from capabilities.
 #include <boost/test/unit_test.hpp>
 
+#include "mvsmtp/command.hpp"
 #include "mvsmtp/envelope.hpp"
 #include "mvsmtp/error.hpp"
 #include "support/error_code_of.hpp"
@@ -94,6 +95,32 @@ BOOST_AUTO_TEST_CASE(dsn_values_validated) {
     DsnRequest ok;
     ok.notify = "never";
     BOOST_TEST((testsupport::error_code_of([&] { validate_dsn(ok); }) == ErrorCode::Ok));
+}
+
+BOOST_AUTO_TEST_CASE(long_paths_with_dsn_fit_the_extension_allowances) {
+    // RFC 5321 allows a 256-octet path; with NOTIFY and ORCPT (which repeats the address)
+    // a RCPT line passes 512 octets, which RFC 3461 §4 allows (+500 for RCPT, +100 for
+    // RET/ENVID on MAIL; SIZE +26 RFC 1870, BODY +16 RFC 6152, SMTPUTF8 +10 RFC 6531).
+    const std::string domain = std::string(63, 'd') + "." + std::string(63, 'e') + "." + std::string(60, 'f') + ".example";
+    const std::string rcpt = std::string(64, 'r') + "@" + domain;
+    const std::string sender = std::string(64, 's') + "@" + domain;
+    BOOST_TEST_REQUIRE(rcpt.size() <= 254u);
+    Message m = message(sender);
+    m.dsn.notify = "success,failure,delay";
+    m.dsn.ret = "full";
+    m.dsn.envid = std::string(100, 'E');
+    const auto plan = plan_envelope(m, {rcpt}, caps("DSN,SIZE,8BITMIME"), 123456789);
+    std::string mail_line, rcpt_line;
+    BOOST_TEST((testsupport::error_code_of([&] { mail_line = command::mail_from(sender, plan.mail_parameters); }) ==
+                ErrorCode::Ok));
+    BOOST_TEST((testsupport::error_code_of([&] { rcpt_line = command::rcpt_to(rcpt, plan.rcpt_parameters[0]); }) ==
+                ErrorCode::Ok));
+    BOOST_TEST(mail_line.find(" RET=FULL ENVID=") != std::string::npos);
+    BOOST_TEST(rcpt_line.size() > 512u);
+    BOOST_TEST(rcpt_line.find(" NOTIFY=SUCCESS,FAILURE,DELAY ORCPT=rfc822;" + rcpt + "\r\n") != std::string::npos);
+    // Without the extensions the plain limit holds: a path this long alone is refused.
+    BOOST_TEST((testsupport::error_code_of([&] { command::rcpt_to(std::string(520, 'x') + "@example.test"); }) ==
+                ErrorCode::BadArgument));
 }
 
 BOOST_AUTO_TEST_CASE(xtext_encoding) {
