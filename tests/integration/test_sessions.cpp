@@ -285,4 +285,4 @@ BOOST_AUTO_TEST_CASE(a_421_after_the_body_is_reported_with_its_text_and_not_retr
     BOOST_TEST(got.back() == ".");  // no QUIT after the 421
 }
 
-BOOST_AUTO_TEST_SUITE_END()BOOST_AUTO_TEST_SUITE_END()
+BOOST_AUTO_TEST_SUITE_END()
