@@ -86,6 +86,18 @@ TlsInfo Connection::tls_info() const {
 
 bool Connection::is_open() const { return impl_->open; }
 
+void Connection::set_io_timeout(int ms) noexcept {
+    timeouts_.io_ms = ms;
+    if (!impl_->open) return;
+    try {
+        const Poco::Timespan span(static_cast<Poco::Timespan::TimeDiff>(ms) * 1000);
+        impl_->socket().setReceiveTimeout(span);
+        impl_->socket().setSendTimeout(span);
+    } catch (...) {
+        // A socket that cannot take a timeout fails its next read or write instead.
+    }
+}
+
 void Connection::close() noexcept {
     if (!impl_->open) return;
     impl_->open = false;

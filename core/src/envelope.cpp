@@ -2,7 +2,6 @@
 #include "mvsmtp/envelope.hpp"
 
 #include <cctype>
-#include <cstdio>
 #include <sstream>
 
 #include "mvsmtp/address.hpp"
@@ -34,21 +33,6 @@ std::string normalised_notify(const std::string& notify) {
 
 }  // namespace
 
-std::string xtext(std::string_view text) {
-    std::string out;
-    for (char c : text) {
-        const auto u = static_cast<unsigned char>(c);
-        if (u < '!' || u > '~' || c == '+' || c == '=') {
-            char hex[4];
-            std::snprintf(hex, sizeof hex, "+%02X", u);
-            out += hex;
-        } else {
-            out += c;
-        }
-    }
-    return out;
-}
-
 void validate_dsn(const DsnRequest& dsn) {
     if (!dsn.notify.empty()) normalised_notify(dsn.notify);
     if (!dsn.ret.empty() && ascii_upper(dsn.ret) != "FULL" && ascii_upper(dsn.ret) != "HDRS")
@@ -70,7 +54,7 @@ EnvelopePlan plan_envelope(const Message& message, const std::vector<std::string
             throw Error(ErrorCode::MessageTooLarge,
                         "the message is " + std::to_string(size) + " octets; the server accepts at most " +
                             std::to_string(caps.size_limit) + " (nothing was sent)");
-        plan.mail_parameters.push_back("SIZE=" + std::to_string(size));
+        plan.mail_parameters.push_back(MailParameter::size(size));
     }
 
     bool utf8 = needs_smtputf8(message.envelope_sender());
@@ -80,26 +64,26 @@ EnvelopePlan plan_envelope(const Message& message, const std::vector<std::string
         if (!caps.has("SMTPUTF8"))
             throw Error(ErrorCode::Smtputf8Unsupported,
                         "the message has a non-ASCII address but the server does not offer SMTPUTF8 (nothing was sent)");
-        plan.mail_parameters.push_back("SMTPUTF8");
+        plan.mail_parameters.push_back(MailParameter::smtputf8());
     }
     // With 8BITMIME the writer may send UTF-8 text as 8bit (RFC 6152); SMTPUTF8 headers
     // are 8-bit content too (RFC 6531 §3.4).
-    if (caps.has("8BITMIME")) plan.mail_parameters.push_back("BODY=8BITMIME");
+    if (caps.has("8BITMIME")) plan.mail_parameters.push_back(MailParameter::body_8bitmime());
 
     if (message.dsn.requested()) {
         validate_dsn(message.dsn);
         if (!caps.has("DSN")) {
             plan.notes.push_back("the server does not offer DSN: sent without delivery notifications");
         } else {
-            if (!message.dsn.ret.empty()) plan.mail_parameters.push_back("RET=" + ascii_upper(message.dsn.ret));
-            if (!message.dsn.envid.empty()) plan.mail_parameters.push_back("ENVID=" + xtext(message.dsn.envid));
+            if (!message.dsn.ret.empty()) plan.mail_parameters.push_back(MailParameter::ret(ascii_upper(message.dsn.ret)));
+            if (!message.dsn.envid.empty()) plan.mail_parameters.push_back(MailParameter::envid(message.dsn.envid));
             const std::string notify = message.dsn.notify.empty() ? "" : normalised_notify(message.dsn.notify);
             for (std::size_t i = 0; i < recipients.size(); ++i) {
-                if (!notify.empty()) plan.rcpt_parameters[i].push_back("NOTIFY=" + notify);
+                if (!notify.empty()) plan.rcpt_parameters[i].push_back(RcptParameter::notify(notify));
                 // ORCPT keeps the address as the sender wrote it (RFC 3461 §4.2). A non-ASCII
                 // address would need RFC 6533's utf-8-addr-xtext; we leave it out instead.
                 if (!needs_smtputf8(recipients[i]))
-                    plan.rcpt_parameters[i].push_back("ORCPT=rfc822;" + xtext(recipients[i]));
+                    plan.rcpt_parameters[i].push_back(RcptParameter::orcpt(recipients[i]));
             }
         }
     }

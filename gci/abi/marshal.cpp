@@ -60,6 +60,7 @@ ProfileRequest options_request(std::string_view options) {
         {O::PASSWORD, "password"}, {O::PASSWORD_FILE, "password_file"}, {O::AUTH, "auth"},
         {O::ALLOW_PLAINTEXT_AUTH, "allow_plaintext_auth"}, {O::CA_FILE, "ca_file"},
         {O::HELO, "helo"}, {O::CONNECT_TIMEOUT, "connect_timeout"}, {O::TIMEOUT, "timeout"},
+        {O::FINAL_TIMEOUT, "final_timeout"},
         {O::OUTBOX, "outbox"}, {O::CHARSET, "charset"}, {O::FROM, "from"},
         {O::TRANSCRIPT, "transcript"}, {O::KEEPALIVE, "keepalive"}, {O::PIPELINING, "pipelining"}};
     for (const auto& [attr, key] : keys) {

@@ -70,6 +70,9 @@ public:
     Reply read_reply();
 
     bool is_open() const;
+    // Changes the deadline of the reads and writes that follow (the reply to the final "."
+    // waits longer, QUIT shorter); never throws.
+    void set_io_timeout(int ms) noexcept;
     void close() noexcept;  // drops the connection without QUIT
     void set_transcript(TranscriptHook hook) { transcript_ = std::move(hook); }
 
