@@ -285,4 +285,23 @@ BOOST_AUTO_TEST_CASE(a_421_after_the_body_is_reported_with_its_text_and_not_retr
     BOOST_TEST(got.back() == ".");  // no QUIT after the 421
 }
 
+BOOST_AUTO_TEST_CASE(recipients_deferred_with_452_are_sent_in_a_second_transaction) {
+    // One SMTP.SEND; the server takes one recipient per transaction ("452 too many
+    // recipients" for the rest), and RESULT says which transaction delivered each.
+    FakeServer server({"220 one", "250-one\r\n250 PIPELINING", "250 ok", "250 ok", "452 4.5.3 too many recipients",
+                       "354 go", "250 2.0.0 queued as ONE", "250 ok", "250 ok", "354 go", "250 2.0.0 queued as TWO",
+                       "221 bye"});
+    const std::string opts = plain_options("smtp://127.0.0.1:" + std::to_string(server.port()));
+    const int h = AbiSessions::handle_of(sessions().open(with_field(opts, O::KEEPALIVE, "0")));
+    BOOST_REQUIRE(h > 0);
+    const std::string r = sessions().send(h, simple_message("452", {"a@example.test", "b@example.test"}), "x");
+    BOOST_TEST(field(r, R::STATUS) == "0", field(r, R::MESSAGE));
+    BOOST_TEST(field(r, R::RCPT_STATUS, 1) == "0");
+    BOOST_TEST(field(r, R::RCPT_STATUS, 2) == "0");
+    BOOST_TEST(field(r, R::RCPT_TRANSACTION, 1) == "1");
+    BOOST_TEST(field(r, R::RCPT_TRANSACTION, 2) == "2");
+    BOOST_TEST(field(r, R::REPLY_TEXT).find("TWO") != std::string::npos);
+    sessions().close(h);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
