@@ -759,20 +759,28 @@ Reply Session::raw_command(const std::string& line, bool secret) {
 
 void Session::data_line(const std::string& line) {
     if (!is_open()) throw Error(ErrorCode::ConnectionLost, "SMTP session is not open");
-    DotStuffer stuffer(connection_);
-    stuffer.write(line);
-    stuffer.write("\r\n", 2);
+    try {
+        DotStuffer stuffer(connection_);
+        stuffer.write(line);
+        stuffer.write("\r\n", 2);
+    } catch (const Error& e) {
+        // Part of the message may have reached the server, as in send().
+        broken_ = true;
+        connection_.close();
+        throw Error(ErrorCode::OutcomeUnknown, std::string(e.what()) + " while the message was being sent" + kUnknownOutcome);
+    }
 }
 
 Reply Session::end_data() {
     if (!is_open()) throw Error(ErrorCode::ConnectionLost, "SMTP session is not open");
     try {
         connection_.write(".\r\n", 3);
-    } catch (const Error&) {
+        return read_final_reply();
+    } catch (const Error& e) {
         broken_ = true;
-        throw;
+        connection_.close();
+        throw Error(ErrorCode::OutcomeUnknown, std::string(e.what()) + " after the message was sent" + kUnknownOutcome);
     }
-    return read_reply();
 }
 
 bool Session::noop() noexcept {

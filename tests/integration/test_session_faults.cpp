@@ -214,6 +214,33 @@ BOOST_AUTO_TEST_CASE(close_after_the_final_dot_is_outcome_unknown) {
     BOOST_TEST((r.error == ErrorCode::OutcomeUnknown), r.message);
     BOOST_TEST(session.broken());
     BOOST_TEST(session.failed_before_data() == false);
+    session.quit();
+    const Lines expected = {"EHLO client.example.test", "MAIL FROM:<sender@example.test>", "RCPT TO:<a@example.test>",
+                            "DATA", "<body>", "."};
+    BOOST_TEST(wire(server) == expected, shown(wire(server)));
+}
+
+BOOST_AUTO_TEST_CASE(a_second_transaction_lost_before_its_data_leaves_the_first_accepted) {
+    // The deferred recipient's transaction breaks at MAIL: it was never sent (transient for
+    // that recipient), the first transaction's recipient stays accepted: PARTIAL.
+    FakeServer server({"220 fake", kPipelining, "250 ok", "250 ok", "452 4.5.3 too many recipients", "354 go",
+                       "250 2.0.0 queued", "<close>"});
+    Session session(settings_for(server.port()));
+    session.open();
+    SendResult r;
+    try {
+        r = session.send(tiny({"a@example.test", "b@example.test"}));
+    } catch (const Error& e) {
+        BOOST_TEST(false, "threw " << e.what());
+    }
+    BOOST_REQUIRE(r.recipients.size() == 2u);
+    BOOST_TEST(r.recipients[0].accepted);
+    BOOST_TEST(!r.recipients[1].accepted);
+    BOOST_TEST(is_transient(r.recipients[1].error));
+    BOOST_TEST(r.accepted_count() == 1u);
+    BOOST_TEST((r.error != ErrorCode::Ok));
+    BOOST_TEST(session.broken());
+    BOOST_TEST(session.failed_before_data() == false);  // Mailer must not send the message again
 }
 
 BOOST_AUTO_TEST_CASE(a_421_after_the_final_dot_is_kept_and_nothing_follows) {

@@ -285,6 +285,26 @@ BOOST_AUTO_TEST_CASE(a_421_after_the_body_is_reported_with_its_text_and_not_retr
     BOOST_TEST(got.back() == ".");  // no QUIT after the 421
 }
 
+BOOST_AUTO_TEST_CASE(operator_final_dot_without_an_answer_is_outcome_unknown) {
+    // SMTP.CMD "." waits O.FINAL.TIMEOUT like SMTP.SEND, and a silence there is 44.
+    FakeServer server({"220 one", "250 ok", "250 ok", "354 go", "<silent>"});
+    std::string opts = with_field(plain_options("smtp://127.0.0.1:" + std::to_string(server.port())), O::MANUAL, "1");
+    opts = with_field(with_field(opts, O::FINAL_TIMEOUT, "1"), O::TIMEOUT, "5");
+    const int h = AbiSessions::handle_of(sessions().open(opts));
+    BOOST_REQUIRE(h > 0);
+    BOOST_TEST(field(sessions().cmd(h, "MAIL FROM:<a@example.test>"), R::REPLY_CODE) == "250");
+    BOOST_TEST(field(sessions().cmd(h, "RCPT TO:<b@example.test>"), R::REPLY_CODE) == "250");
+    BOOST_TEST(field(sessions().cmd(h, "DATA"), R::REPLY_CODE) == "354");
+    BOOST_TEST(field(sessions().cmd(h, "Subject: x"), R::STATUS) == "0");
+    const auto start = std::chrono::steady_clock::now();
+    const std::string r = sessions().cmd(h, ".");
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    BOOST_TEST(field(r, R::ERROR) == "44", field(r, R::MESSAGE));
+    BOOST_TEST(field(r, R::TRANSIENT) == "0");
+    BOOST_TEST(seconds < 3.0);
+    sessions().close(h);
+}
+
 BOOST_AUTO_TEST_CASE(recipients_deferred_with_452_are_sent_in_a_second_transaction) {
     // One SMTP.SEND; the server takes one recipient per transaction ("452 too many
     // recipients" for the rest), and RESULT says which transaction delivered each.
