@@ -13,8 +13,10 @@
 namespace mvsmtp {
 namespace {
 
-// RFC 2920 §3.1: a pipelined group must not outgrow what both peers buffer, or each side
-// blocks writing while the other does too. A group carries at most this many RCPT.
+// RFC 2920 §3.1: a pipelined group must not outgrow what the peers buffer, or the client
+// blocks writing commands while the server blocks writing replies nobody reads. A group
+// carries at most this many RCPT, so its replies (~50 octets each) always fit the server's
+// socket buffer and the server keeps reading; the next group leaves once they are read.
 constexpr std::size_t kMaxRcptPerGroup = 100;
 // QUIT comes after the outcome is known: a server that does not answer it promptly is not
 // waited for (RFC 5321 §4.1.1.10 lets the client close then).
@@ -500,13 +502,14 @@ Reply Session::read_final_reply() {
     // RFC 5321 §4.5.3.2.6: the reply to "." gets its own, long, timeout: the server may be
     // scanning or relaying the message, and giving up early is how duplicates are made.
     connection_.flush();
-    connection_.set_io_timeout(settings_.timeouts.final_ms);
+    const bool own = settings_.timeouts.final_ms != settings_.timeouts.io_ms;
+    if (own) connection_.set_io_timeout(settings_.timeouts.final_ms);
     try {
         Reply r = read_reply();
-        connection_.set_io_timeout(settings_.timeouts.io_ms);
+        if (own) connection_.set_io_timeout(settings_.timeouts.io_ms);
         return r;
     } catch (...) {
-        connection_.set_io_timeout(settings_.timeouts.io_ms);
+        if (own) connection_.set_io_timeout(settings_.timeouts.io_ms);
         throw;
     }
 }

@@ -103,8 +103,9 @@ public:
 
     bool broken() const { return broken_; }
     bool is_open() const;
-    // True when the last send() failed before the server accepted DATA: nothing of that
-    // message can have been delivered, so sending it again on a new connection is safe.
+    // True when no content of the last send() left (its failure came before the server
+    // accepted DATA): nothing of that message can have been delivered, so sending it again
+    // on a new connection is safe. False once any transaction of it started its content.
     bool failed_before_data() const { return !data_started_; }
     const Capabilities& capabilities() const { return caps_; }
     TlsInfo tls_info() const { return connection_.tls_info(); }
