@@ -97,6 +97,20 @@ def write_error_doc():
              "| 80-99 | configuration or local problem | fix the profile, file permissions or installation |",
              "", "| code | EQUATE | meaning |", "|---|---|---|"]
     lines += ["| %s | `%s` | %s |" % e for e in read_errors()]
+    lines += ["", "## Temporary or unknown",
+              "",
+              "A temporary code (RESULT<R.TRANSIENT> = 1) is only given when the message was certainly",
+              "not accepted: the connection failed, or the server refused, before the message's content",
+              "started. A failure after that point (while the content is written, or while waiting for",
+              "the reply to the final \".\", which waits `final_timeout` / O.FINAL.TIMEOUT seconds, 600 by",
+              "default as RFC 5321 4.5.3.2.6 asks) is `E.OUTCOME.UNKNOWN` (44): the server may have",
+              "accepted the message. Check with the recipient or the server's log (the Message-ID is in",
+              "RESULT<R.MESSAGE.ID>) before sending it again; mvsmtp never re-sends it by itself. With",
+              "separate copies (M.SEPARATE) only the copy in flight is 44; copies after it are reported",
+              "as not sent (a temporary code), copies before it keep their own result.",
+              "",
+              "A 421 reply at any point is the server closing the session: it is reported with its",
+              "text (`E.SERVER.UNAVAILABLE`, or the refusal that came before it) and nothing more is sent."]
     with open(os.path.join(ROOT, "docs/errors.md"), "w", encoding="utf-8") as f:
         f.write("\n".join(lines) + "\n")
 

@@ -213,6 +213,8 @@ void apply(Profile& p, const std::string& key, const std::string& value, Pending
         if (!value.empty()) p.timeouts.connect_ms = parse_int(key, value, 1, 3600) * 1000;
     } else if (key == "timeout") {
         if (!value.empty()) p.timeouts.io_ms = parse_int(key, value, 1, 3600) * 1000;
+    } else if (key == "final_timeout") {
+        if (!value.empty()) p.timeouts.final_ms = parse_int(key, value, 1, 3600) * 1000;
     } else if (key == "outbox") {
         p.outbox = value;
     } else if (key == "transcript") {
@@ -271,7 +273,7 @@ Error unknown_key(const std::string& path, const std::string& section, const std
 const std::vector<std::string>& profile_keys() {
     static const std::vector<std::string> keys = {
         "server", "port", "tls", "user", "password", "password_file", "auth",
-        "allow_plaintext_auth", "from", "helo", "ca_file", "connect_timeout", "timeout",
+        "allow_plaintext_auth", "from", "helo", "ca_file", "connect_timeout", "timeout", "final_timeout",
         "outbox", "charset", "transcript", "keepalive", "pipelining", "max_size",
         "oauth_grant", "oauth_provider", "oauth_tenant", "oauth_authority", "oauth_client_id",
         "oauth_client_secret", "oauth_client_secret_file", "oauth_client_certificate", "oauth_client_key",

@@ -155,6 +155,11 @@ std::string Connection::client_name(const std::string& configured) const {
     return default_client_name(local_address(), std::min(timeouts_.connect_ms, 5000));
 }
 
+void Connection::set_io_timeout(int ms) noexcept {
+    // Every wait takes its deadline from io_ms when it starts (the socket is non-blocking).
+    timeouts_.io_ms = ms;
+}
+
 void Connection::close() noexcept {
     if (!impl_->open) return;
     impl_->open = false;

@@ -94,7 +94,10 @@ DeliveryReport report_from_each(std::vector<SendResult> sent, const std::string&
         copy.address = s.recipients.empty() ? std::string() : s.recipients.front().address;
         copy.accepted = ok;
         copy.error = s.error;
-        if (!s.recipients.empty()) copy.reply = s.recipients.front().reply;
+        if (!s.recipients.empty()) {
+            copy.reply = s.recipients.front().reply;
+            copy.transaction = ok ? s.recipients.front().transaction : 0;
+        }
         if (!ok && s.last_reply) copy.reply = *s.last_reply;
         report.recipients.push_back(std::move(copy));
     }

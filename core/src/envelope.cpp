@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cstdio>
 #include <sstream>
 
 #include "mvsmtp/address.hpp"
@@ -47,7 +46,7 @@ void check_renderable(EnvelopePlan& plan, const Message& message, const std::vec
             command::rcpt_to(recipients[i], params);
         } catch (const Error& e) {
             const auto orcpt = std::find_if(params.begin(), params.end(),
-                                            [](const std::string& p) { return p.rfind("ORCPT=", 0) == 0; });
+                                            [](const RcptParameter& p) { return p.keyword == "ORCPT"; });
             if (e.code() != ErrorCode::BadArgument || orcpt == params.end()) throw;
             params.erase(orcpt);
             command::rcpt_to(recipients[i], params);
@@ -55,25 +54,10 @@ void check_renderable(EnvelopePlan& plan, const Message& message, const std::vec
         }
     }
     if (orcpt_dropped)
-        plan.notes.push_back("ORCPT left out where it would make an RCPT TO line longer than 512 octets");
+        plan.notes.push_back("ORCPT left out where it would make an RCPT TO line longer than the line limit (512 octets + 500 for DSN)");
 }
 
 }  // namespace
-
-std::string xtext(std::string_view text) {
-    std::string out;
-    for (char c : text) {
-        const auto u = static_cast<unsigned char>(c);
-        if (u < '!' || u > '~' || c == '+' || c == '=') {
-            char hex[4];
-            std::snprintf(hex, sizeof hex, "+%02X", u);
-            out += hex;
-        } else {
-            out += c;
-        }
-    }
-    return out;
-}
 
 void validate_dsn(const DsnRequest& dsn) {
     if (!dsn.notify.empty()) normalised_notify(dsn.notify);
@@ -96,7 +80,7 @@ EnvelopePlan plan_envelope(const Message& message, const std::vector<std::string
             throw Error(ErrorCode::MessageTooLarge,
                         "the message is " + std::to_string(size) + " octets; the server accepts at most " +
                             std::to_string(caps.size_limit) + " (nothing was sent)");
-        plan.mail_parameters.push_back("SIZE=" + std::to_string(size));
+        plan.mail_parameters.push_back(MailParameter::size(size));
     }
 
     bool utf8 = needs_smtputf8(message.envelope_sender());
@@ -106,27 +90,27 @@ EnvelopePlan plan_envelope(const Message& message, const std::vector<std::string
         if (!caps.has("SMTPUTF8"))
             throw Error(ErrorCode::Smtputf8Unsupported,
                         "the message has an address with a non-ASCII local part but the server does not offer SMTPUTF8 (nothing was sent)");
-        plan.mail_parameters.push_back("SMTPUTF8");
+        plan.mail_parameters.push_back(MailParameter::smtputf8());
     }
     // With 8BITMIME the writer may send UTF-8 text as 8bit (RFC 6152); SMTPUTF8 headers
     // are 8-bit content too (RFC 6531 §3.4).
-    if (caps.has("8BITMIME")) plan.mail_parameters.push_back("BODY=8BITMIME");
+    if (caps.has("8BITMIME")) plan.mail_parameters.push_back(MailParameter::body_8bitmime());
 
     if (message.dsn.requested()) {
         validate_dsn(message.dsn);
         if (!caps.has("DSN")) {
             plan.notes.push_back("the server does not offer DSN: sent without delivery notifications");
         } else {
-            if (!message.dsn.ret.empty()) plan.mail_parameters.push_back("RET=" + ascii_upper(message.dsn.ret));
-            if (!message.dsn.envid.empty()) plan.mail_parameters.push_back("ENVID=" + xtext(message.dsn.envid));
+            if (!message.dsn.ret.empty()) plan.mail_parameters.push_back(MailParameter::ret(ascii_upper(message.dsn.ret)));
+            if (!message.dsn.envid.empty()) plan.mail_parameters.push_back(MailParameter::envid(message.dsn.envid));
             const std::string notify = message.dsn.notify.empty() ? "" : normalised_notify(message.dsn.notify);
             for (std::size_t i = 0; i < recipients.size(); ++i) {
-                if (!notify.empty()) plan.rcpt_parameters[i].push_back("NOTIFY=" + notify);
+                if (!notify.empty()) plan.rcpt_parameters[i].push_back(RcptParameter::notify(notify));
                 // ORCPT keeps the address as it was sent (RFC 3461 §4.2), its domain in
                 // A-labels. A non-ASCII local part would need RFC 6533's utf-8-addr-xtext; we
                 // leave ORCPT out instead.
                 if (!needs_smtputf8(recipients[i]))
-                    plan.rcpt_parameters[i].push_back("ORCPT=rfc822;" + xtext(address_to_ascii_domain(recipients[i])));
+                    plan.rcpt_parameters[i].push_back(RcptParameter::orcpt(address_to_ascii_domain(recipients[i])));
             }
         }
     }

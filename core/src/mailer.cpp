@@ -4,9 +4,10 @@
 namespace mvsmtp {
 namespace {
 
+// A server that closed an idle channel (EOF or 421) is worth one new connection. A server
+// that stopped answering (Timeout) is not: a retry only doubles the wait.
 bool connection_dropped(ErrorCode code) {
-    return code == ErrorCode::ConnectionLost || code == ErrorCode::ServerUnavailable ||
-           code == ErrorCode::Timeout;
+    return code == ErrorCode::ConnectionLost || code == ErrorCode::ServerUnavailable;
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // session.cpp — the SMTP conversation (RFC 5321 §3, §4.1) on top of Connection.
 #include "mvsmtp/session.hpp"
 
+#include <algorithm>
 #include <cctype>
 
 #include "mvsmtp/command.hpp"
@@ -10,6 +11,39 @@
 #include "platform.hpp"
 
 namespace mvsmtp {
+namespace {
+
+// RFC 2920 §3.1: a pipelined group must not outgrow what the peers buffer, or the client
+// blocks writing commands while the server blocks writing replies nobody reads. A group
+// carries at most this many RCPT, so its replies (~50 octets each) always fit the server's
+// socket buffer and the server keeps reading; the next group leaves once they are read.
+constexpr std::size_t kMaxRcptPerGroup = 100;
+// QUIT comes after the outcome is known: a server that does not answer it promptly is not
+// waited for (RFC 5321 §4.1.1.10 lets the client close then).
+constexpr int kQuitMs = 5000;
+
+// 452 (and 552, RFC 5321 §4.5.3.1.10): "too many recipients" — try them again in a
+// following transaction.
+bool too_many_recipients(const Reply& r) { return r.code == 452 || r.code == 552; }
+
+const char* const kUnknownOutcome =
+    ": the message may or may not have been accepted; check with the recipient or the server's log before "
+    "sending it again";
+
+// A SendResult whose error is still Ok although recipients were not accepted: they were
+// deferred with 452/552 and no later transaction took them.
+void conclude(SendResult& r) {
+    if (r.error != ErrorCode::Ok) return;
+    for (const auto& rr : r.recipients) {
+        if (rr.accepted) continue;
+        r.error = rr.error == ErrorCode::Ok ? ErrorCode::RecipientDeferred : rr.error;
+        r.message = "recipient <" + rr.address + "> deferred: " + rr.reply.summary();
+        r.last_reply = rr.reply;
+        return;
+    }
+}
+
+}  // namespace
 
 std::size_t SendResult::accepted_count() const {
     std::size_t n = 0;
@@ -25,6 +59,8 @@ ErrorCode classify_reply(const Reply& reply, Stage stage) {
     if (reply.code == 530 && stage != Stage::Auth) return ErrorCode::AuthRequired;
     if (reply.code == 552 && (stage == Stage::DataEnd || stage == Stage::MailFrom))
         return ErrorCode::MessageTooLarge;
+    // RFC 5321 §4.5.3.1.10: 552 to RCPT is a (broken) "too many recipients"; treat it as 452.
+    if (reply.code == 552 && stage == Stage::RcptTo) return ErrorCode::RecipientDeferred;
     switch (stage) {
         case Stage::Greeting:
         case Stage::Hello:
@@ -55,11 +91,20 @@ Session::~Session() { connection_.close(); }
 
 bool Session::is_open() const { return connection_.is_open() && !broken_; }
 
+const Reply& Session::took(Reply reply) {
+    last_reply_ = std::move(reply);
+    if (last_reply_.code == 421) {
+        // RFC 5321 §3.8: the server is closing the channel. Not another command, not QUIT.
+        server_closing_ = true;
+        broken_ = true;
+    }
+    return last_reply_;
+}
+
 Reply Session::command(const std::string& line, bool secret) {
     try {
         connection_.send_line(line, secret);
-        last_reply_ = connection_.read_reply();
-        return last_reply_;
+        return took(connection_.read_reply());
     } catch (const Error&) {
         broken_ = true;
         throw;
@@ -75,6 +120,7 @@ void Session::fail(ErrorCode code, const std::string& message, Reply reply) {
 
 void Session::open() {
     broken_ = false;
+    server_closing_ = false;
     try {
         connection_.connect(settings_.host, settings_.port);
         if (settings_.tls.mode == TlsMode::Implicit) connection_.start_tls(settings_.tls, settings_.host);
@@ -91,7 +137,7 @@ void Session::open() {
 
 void Session::greet() {
     try {
-        last_reply_ = connection_.read_reply();
+        took(connection_.read_reply());
     } catch (const Error& e) {
         broken_ = true;
         // The usual cause of a silent server: a STARTTLS client on an implicit-TLS port.
@@ -279,20 +325,26 @@ void Session::authenticate_with_token(Mechanism mechanism) {
     fail(ErrorCode::OAuthTokenRejected, text, r);
 }
 
-void Session::reset_transaction() {
-    Reply r = command(command::rset());
-    if (r.code != 250) {
-        // A server that cannot reset is not safe for another transaction.
-        broken_ = true;
-        quit();
+void Session::reset_transaction() noexcept {
+    try {
+        if (command(command::rset()).code == 250) return;
+    } catch (...) {
+        // The outcome is already decided (a refusal): a connection that breaks here only
+        // makes the session unusable, it does not turn the refusal into a network error.
     }
+    // A server that cannot reset is not safe for another transaction.
+    broken_ = true;
+    quit();
 }
 
-void Session::refuse_message(SendResult& result, const Reply& reply, Stage stage, const std::string& what) {
+void Session::refuse_message(SendResult& result, const Transaction& t, const Reply& reply, Stage stage,
+                             const std::string& what) {
     const ErrorCode e = classify_reply(reply, stage);
-    // Recipients accepted at RCPT did not get the message after all.
-    for (auto& rr : result.recipients)
+    // Recipients accepted at RCPT in this transaction did not get the message after all.
+    for (std::size_t slot : t.slots) {
+        RecipientResult& rr = result.recipients[slot];
         if (rr.accepted) rr = {rr.address, false, e, reply};
+    }
     result.error = e;
     result.message = what + ": " + reply.summary();
     result.last_reply = reply;
@@ -300,157 +352,342 @@ void Session::refuse_message(SendResult& result, const Reply& reply, Stage stage
 
 Reply Session::read_reply() {
     try {
-        last_reply_ = connection_.read_reply();
-        return last_reply_;
+        return took(connection_.read_reply());
     } catch (const Error&) {
         broken_ = true;
         throw;
     }
 }
 
-Session::Transaction Session::begin(const Message& message) {
-    Transaction t{&message, message.envelope_recipients(), {}, {}};
+Session::Transaction Session::begin(const Message& message, std::vector<std::string> recipients, int number) {
+    Transaction t;
+    t.message = &message;
+    t.number = number;
+    t.recipients = std::move(recipients);
     t.write_options.allow_8bit = caps_.has("8BITMIME");
     CountingSink counter;
     write_message(message, counter, t.write_options);
     t.plan = plan_envelope(message, t.recipients, caps_, counter.count);
+    for (std::size_t i = 0; i < t.recipients.size(); ++i) t.slots.push_back(i);
     return t;
 }
 
 void Session::queue_envelope(const Transaction& t) {
-    try {
-        connection_.queue_line(command::mail_from(t.message->envelope_sender(), t.plan.mail_parameters));
-        for (std::size_t i = 0; i < t.recipients.size(); ++i)
-            connection_.queue_line(command::rcpt_to(t.recipients[i], t.plan.rcpt_parameters[i]));
-        connection_.queue_line(command::data());
-    } catch (const Error&) {
-        broken_ = true;
-        throw;
-    }
+    // The first group: MAIL, up to kMaxRcptPerGroup RCPT, and DATA when every RCPT fits
+    // (DATA ends a group, RFC 2920 §3.1). read_envelope() sends the other groups.
+    connection_.queue_line(command::mail_from(t.message->envelope_sender(), t.plan.mail_parameters));
+    const std::size_t first = std::min(t.recipients.size(), kMaxRcptPerGroup);
+    for (std::size_t i = 0; i < first; ++i)
+        connection_.queue_line(command::rcpt_to(t.recipients[i], t.plan.rcpt_parameters[i]));
+    if (first == t.recipients.size()) connection_.queue_line(command::data());
 }
 
 Session::EnvelopeReplies Session::read_envelope(const Transaction& t) {
     // RFC 2920: the replies come back in the order of the commands, so each is attributed
-    // to its command by position.
+    // to its command by position. Each group's replies are read before the next group is
+    // written; after a 421 nothing more is read (the server is closing).
     EnvelopeReplies r;
+    const std::size_t n = t.recipients.size();
     r.mail = read_reply();
-    for (std::size_t i = 0; i < t.recipients.size(); ++i) r.rcpt.push_back(read_reply());
-    r.data = read_reply();
+    std::size_t sent = std::min(n, kMaxRcptPerGroup);
+    bool data_sent = sent == n;
+    if (server_closing_) {
+        r.closing = r.mail;
+        return r;
+    }
+    for (std::size_t i = 0;;) {
+        for (; i < sent; ++i) {
+            r.rcpt.push_back(read_reply());
+            if (server_closing_) {
+                r.closing = r.rcpt.back();
+                return r;
+            }
+        }
+        if (sent == n || r.mail.code != 250) break;  // no further groups for a refused sender
+        const std::size_t end = std::min(n, sent + kMaxRcptPerGroup);
+        for (std::size_t k = sent; k < end; ++k)
+            connection_.queue_line(command::rcpt_to(t.recipients[k], t.plan.rcpt_parameters[k]));
+        sent = end;
+        if (sent == n) {
+            connection_.queue_line(command::data());
+            data_sent = true;
+        }
+    }
+    if (data_sent) {
+        r.data = read_reply();
+        if (server_closing_) r.closing = r.data;
+    }
     return r;
 }
 
 Session::EnvelopeReplies Session::send_envelope_in_turn(const Transaction& t) {
     EnvelopeReplies r;
     r.mail = command(command::mail_from(t.message->envelope_sender(), t.plan.mail_parameters));
-    if (r.mail.code != 250) return r;
+    if (server_closing_) r.closing = r.mail;
+    if (server_closing_ || r.mail.code != 250) return r;
     bool any = false;
     for (std::size_t i = 0; i < t.recipients.size(); ++i) {
         r.rcpt.push_back(command(command::rcpt_to(t.recipients[i], t.plan.rcpt_parameters[i])));
+        if (server_closing_) {
+            r.closing = r.rcpt.back();
+            return r;
+        }
         any = any || r.rcpt.back().code == 250 || r.rcpt.back().code == 251;
     }
-    if (any) r.data = command(command::data());
+    if (any) {
+        r.data = command(command::data());
+        if (server_closing_) r.closing = r.data;
+    }
     return r;
 }
 
-bool Session::accept_envelope(SendResult& result, const Transaction& t, const EnvelopeReplies& env) {
-    result.notes = t.plan.notes;
-    const bool data_open = env.data && env.data->code == 354;
-    auto close_unwanted_data = [&] {
-        // A server that said 354 although nothing can be delivered (RFC 2920 §3.1 says it
-        // should not): end the empty message so the session stays in step.
-        if (!data_open) return;
+void Session::close_unwanted_data(const EnvelopeReplies& env) {
+    // A server that said 354 although nothing can be delivered (RFC 2920 §3.1 says it
+    // should not): end the empty message so the session stays in step.
+    if (!env.data || env.data->code != 354) return;
+    try {
         connection_.send_line(".\r\n");
         read_reply();
-    };
+    } catch (const Error&) {
+        broken_ = true;  // the refusal stands; only the session is lost
+    }
+}
+
+bool Session::accept_envelope(SendResult& result, Transaction& t, const EnvelopeReplies& env) {
+    result.notes = t.plan.notes;
     const std::string sender = t.message->envelope_sender();
+    if (env.closing) {
+        // 421: the server is closing the channel (RFC 5321 §3.8). What it refused before
+        // stays refused; everything else of this transaction was not delivered.
+        const Reply& closing = *env.closing;
+        for (std::size_t i = 0; i < t.recipients.size(); ++i) {
+            RecipientResult& rr = result.recipients[t.slots[i]];
+            const bool own_refusal = env.mail.code == 250 && i < env.rcpt.size() && env.rcpt[i].code != 421 &&
+                                     env.rcpt[i].code != 250 && env.rcpt[i].code != 251;
+            if (own_refusal) rr = {rr.address, false, classify_reply(env.rcpt[i], Stage::RcptTo), env.rcpt[i]};
+            else rr = {rr.address, false, ErrorCode::ServerUnavailable, closing};
+        }
+        result.error = ErrorCode::ServerUnavailable;
+        result.message = "the server is closing the connection: " + closing.summary();
+        result.last_reply = closing;
+        broken_ = true;
+        connection_.close();
+        return false;
+    }
     if (env.mail.code != 250) {
         result.error = classify_reply(env.mail, Stage::MailFrom);
         result.message = "sender <" + sender + "> refused: " + env.mail.summary();
         result.last_reply = env.mail;
-        for (const auto& a : t.recipients) result.recipients.push_back({a, false, result.error, env.mail});
-        close_unwanted_data();
+        for (std::size_t slot : t.slots) {
+            RecipientResult& rr = result.recipients[slot];
+            rr = {rr.address, false, result.error, env.mail};
+        }
+        close_unwanted_data(env);
         return false;
     }
     bool any_permanent = false;
+    std::string first_refusal;
+    std::optional<Reply> first_refusal_reply;
+    t.accepted = 0;
+    t.deferred.clear();
     for (std::size_t i = 0; i < t.recipients.size(); ++i) {
         const Reply& r = i < env.rcpt.size() ? env.rcpt[i] : env.mail;
         RecipientResult rr{t.recipients[i], r.code == 250 || r.code == 251, ErrorCode::Ok, r};
-        if (!rr.accepted) {
+        if (rr.accepted) {
+            rr.transaction = t.number;
+            ++t.accepted;
+        } else {
             rr.error = classify_reply(r, Stage::RcptTo);
             if (rr.error == ErrorCode::Ok) rr.error = ErrorCode::RecipientRejected;
             any_permanent = any_permanent || !is_transient(rr.error);
-            if (result.error == ErrorCode::Ok) {
+            const std::string why = "recipient <" + t.recipients[i] + "> refused: " + r.summary();
+            if (first_refusal.empty()) {
+                first_refusal = why;
+                first_refusal_reply = r;
+            }
+            if (too_many_recipients(r)) {
+                t.deferred.push_back(t.slots[i]);  // not an outcome yet: a next transaction may take it
+            } else if (result.error == ErrorCode::Ok) {
                 result.error = rr.error;
-                result.message = "recipient <" + t.recipients[i] + "> refused: " + r.summary();
+                result.message = why;
                 result.last_reply = r;
             }
         }
-        result.recipients.push_back(std::move(rr));
+        result.recipients[t.slots[i]] = std::move(rr);
     }
-    if (result.accepted_count() == 0) {
-        // Nothing to deliver: no message, and the transaction is reset (RFC 5321 §3.3).
-        result.error = any_permanent ? ErrorCode::RecipientRejected : ErrorCode::RecipientDeferred;
-        result.message = "every recipient was refused; first: " + result.message;
-        close_unwanted_data();
+    if (t.accepted == 0) {
+        // Nothing to deliver in this transaction: no message, and it is reset (RFC 5321 §3.3).
+        if (result.accepted_count() == 0) {
+            result.error = any_permanent ? ErrorCode::RecipientRejected : ErrorCode::RecipientDeferred;
+            result.message = "every recipient was refused; first: " + first_refusal;
+            result.last_reply = first_refusal_reply;
+        }
+        close_unwanted_data(env);
         return false;
     }
-    if (!data_open) {
-        refuse_message(result, env.data ? *env.data : env.mail, Stage::Data, "DATA refused");
+    if (!env.data || env.data->code != 354) {
+        refuse_message(result, t, env.data ? *env.data : env.mail, Stage::Data, "DATA refused");
+        t.accepted = 0;
         return false;
     }
     return true;
 }
 
 void Session::write_content(SendResult& result, const Transaction& t) {
+    // From here on part of the message may reach the server: a failure is OUTCOME.UNKNOWN.
     data_started_ = true;
+    DotStuffer body(connection_);
+    write_message(*t.message, body, t.write_options);
+    body.finish();
+    result.size = body.bytes_in();
+}
+
+Reply Session::read_final_reply() {
+    // RFC 5321 §4.5.3.2.6: the reply to "." gets its own, long, timeout: the server may be
+    // scanning or relaying the message, and giving up early is how duplicates are made.
+    connection_.flush();
+    const bool own = settings_.timeouts.final_ms != settings_.timeouts.io_ms;
+    if (own) connection_.set_io_timeout(settings_.timeouts.final_ms);
     try {
-        DotStuffer body(connection_);
-        write_message(*t.message, body, t.write_options);
-        body.finish();
-        result.size = body.bytes_in();
-    } catch (const Error&) {
-        // The server is inside DATA and we cannot finish the message: the only safe end is
-        // to drop the connection, so no truncated message is ever accepted.
-        broken_ = true;
-        connection_.close();
+        Reply r = read_reply();
+        if (own) connection_.set_io_timeout(settings_.timeouts.io_ms);
+        return r;
+    } catch (...) {
+        if (own) connection_.set_io_timeout(settings_.timeouts.io_ms);
         throw;
     }
 }
 
-void Session::accept_final(SendResult& result, const Reply& done) {
+void Session::lose_after_data(SendResult& result, const Transaction& t, const Error& e) {
+    // The server is inside DATA or working on the message, and we cannot finish or hear
+    // the end: drop the connection (no truncated message is ever accepted) and say that the
+    // outcome is unknown: never TIMEOUT or CONNECTION.LOST, which read as "send it again".
+    broken_ = true;
+    connection_.close();
+    const Reply reply = e.reply() ? *e.reply() : Reply{};
+    for (std::size_t slot : t.slots) {
+        RecipientResult& rr = result.recipients[slot];
+        if (rr.accepted) rr = {rr.address, false, ErrorCode::OutcomeUnknown, reply};
+    }
+    result.error = ErrorCode::OutcomeUnknown;
+    result.message = std::string(e.what()) + " after the message was sent" + kUnknownOutcome;
+    if (e.reply()) result.last_reply = e.reply();
+}
+
+void Session::accept_final(SendResult& result, Transaction& t, const Reply& done) {
     result.last_reply = done;
     // After the end-of-data reply the transaction is over whatever it said (RFC 5321
     // §4.1.1.4): no RSET is needed.
-    if (done.code != 250) refuse_message(result, done, Stage::DataEnd, "message refused after DATA");
+    if (done.code != 250) {
+        refuse_message(result, t, done, Stage::DataEnd, "message refused after DATA");
+        t.accepted = 0;
+    }
+    if (server_closing_) connection_.close();  // a 421 here: the server closes the channel
+}
+
+void Session::run_transaction(SendResult& result, Transaction& t) {
+    EnvelopeReplies env;
+    if (settings_.pipelining && caps_.has("PIPELINING")) {
+        try {
+            queue_envelope(t);
+        } catch (const Error&) {
+            broken_ = true;
+            throw;
+        }
+        env = read_envelope(t);
+    } else {
+        env = send_envelope_in_turn(t);
+    }
+    if (!accept_envelope(result, t, env)) {
+        if (!server_closing_ && connection_.is_open()) reset_transaction();
+        return;
+    }
+    try {
+        write_content(result, t);
+        accept_final(result, t, read_final_reply());
+    } catch (const Error& e) {
+        lose_after_data(result, t, e);
+    }
 }
 
 SendResult Session::send(const Message& message) {
     platform::SigpipeGuard guard;  // one guard for the whole transaction (they nest)
     data_started_ = false;
     if (!is_open()) throw Error(ErrorCode::ConnectionLost, "SMTP session is not open");
-    const Transaction t = begin(message);
+    Transaction t = begin(message, message.envelope_recipients());
     SendResult result;
-    EnvelopeReplies env;
-    if (settings_.pipelining && caps_.has("PIPELINING")) {
-        queue_envelope(t);
-        env = read_envelope(t);
-    } else {
-        env = send_envelope_in_turn(t);
+    for (const auto& a : t.recipients) result.recipients.push_back({a, false, ErrorCode::Ok, Reply{}});
+    // A failure before DATA of the first transaction throws: nothing can have been delivered.
+    run_transaction(result, t);
+    // Recipients deferred with 452/552 ("too many recipients") go in a following transaction
+    // on the same connection, after this one's final reply, as long as that makes progress
+    // (RFC 5321 §4.5.3.1.10).
+    while (!t.deferred.empty() && t.accepted > 0 && is_open()) {
+        std::vector<std::string> again;
+        for (std::size_t slot : t.deferred) again.push_back(result.recipients[slot].address);
+        Transaction next = begin(message, std::move(again), t.number + 1);
+        next.slots = t.deferred;
+        try {
+            run_transaction(result, next);
+        } catch (const Error& e) {
+            // Before this transaction's DATA: nothing of it was delivered; the recipients of
+            // earlier transactions keep their results.
+            broken_ = true;
+            connection_.close();
+            for (std::size_t slot : next.slots) {
+                RecipientResult& rr = result.recipients[slot];
+                rr = {rr.address, false, e.code(), e.reply() ? *e.reply() : Reply{}};
+            }
+            result.error = e.code();
+            result.message = std::string(e.what()) + " (recipients the server had deferred were not sent)";
+            if (e.reply()) result.last_reply = e.reply();
+            break;
+        }
+        t = std::move(next);
     }
-    if (!accept_envelope(result, t, env)) {
-        reset_transaction();
-        return result;
-    }
-    write_content(result, t);
-    accept_final(result, read_reply());
+    conclude(result);
     return result;
 }
 
 std::vector<SendResult> Session::send_each(const std::vector<Message>& messages) {
     platform::SigpipeGuard guard;
     std::vector<SendResult> results(messages.size());
+    auto not_sent = [&](std::size_t from, ErrorCode code, const std::string& why,
+                        const std::vector<std::vector<std::string>>& recipients) {
+        for (std::size_t i = from; i < messages.size(); ++i) {
+            SendResult& r = results[i];
+            r = SendResult{};
+            r.error = code;
+            r.message = why + " (not sent)";
+            for (const auto& a : recipients[i]) r.recipients.push_back({a, false, code, Reply{}});
+        }
+    };
+    std::vector<std::vector<std::string>> all_recipients;
+    for (const auto& m : messages) all_recipients.push_back(m.envelope_recipients());
     if (!settings_.pipelining || !caps_.has("PIPELINING")) {
-        for (std::size_t i = 0; i < messages.size(); ++i) results[i] = send(messages[i]);
+        for (std::size_t i = 0; i < messages.size(); ++i) {
+            try {
+                results[i] = send(messages[i]);
+            } catch (const Error& e) {
+                // send() throws only before DATA: this copy was not delivered. A local refusal
+                // (too large, SMTPUTF8) leaves the session usable for the next copy.
+                if (is_open()) {
+                    results[i].error = e.code();
+                    results[i].message = e.what();
+                    continue;
+                }
+                broken_ = true;
+                connection_.close();
+                not_sent(i, e.code(), e.what(), all_recipients);
+                break;
+            }
+            if (!is_open()) {
+                // This copy's result stands (refused, or OUTCOME.UNKNOWN); the rest never left.
+                not_sent(i + 1, server_closing_ ? ErrorCode::ServerUnavailable : ErrorCode::ConnectionLost,
+                         "the connection ended with an earlier copy", all_recipients);
+                break;
+            }
+        }
         return results;
     }
     if (!is_open()) throw Error(ErrorCode::ConnectionLost, "SMTP session is not open");
@@ -461,7 +698,7 @@ std::vector<SendResult> Session::send_each(const std::vector<Message>& messages)
     std::vector<std::size_t> index;
     for (std::size_t i = 0; i < messages.size(); ++i) {
         try {
-            t.push_back(begin(messages[i]));
+            t.push_back(begin(messages[i], all_recipients[i]));
             index.push_back(i);
         } catch (const Error& e) {
             results[i].error = e.code();
@@ -469,41 +706,71 @@ std::vector<SendResult> Session::send_each(const std::vector<Message>& messages)
         }
     }
     if (t.empty()) return results;
-    std::size_t done = 0;
+    std::size_t done = 0;  // transactions whose result is final
+    auto rest_not_sent = [&](ErrorCode code, const std::string& why) {
+        broken_ = true;
+        connection_.close();
+        for (std::size_t k = done; k < t.size(); ++k) {
+            SendResult& r = results[index[k]];
+            r = SendResult{};
+            r.error = code;
+            r.message = why + " (not sent)";
+            for (const auto& a : t[k].recipients) r.recipients.push_back({a, false, code, Reply{}});
+        }
+    };
     try {
         queue_envelope(t[0]);
         EnvelopeReplies env = read_envelope(t[0]);
         for (std::size_t k = 0; k < t.size(); ++k) {
             SendResult& r = results[index[k]];
+            for (const auto& a : t[k].recipients) r.recipients.push_back({a, false, ErrorCode::Ok, Reply{}});
             data_started_ = false;
             const bool open = accept_envelope(r, t[k], env);
-            if (open) write_content(r, t[k]);
-            else connection_.queue_line(command::rset());
-            if (k + 1 < t.size()) queue_envelope(t[k + 1]);
-            if (open) accept_final(r, read_reply());
-            else if (read_reply().code != 250) throw Error(ErrorCode::ProtocolError, "RSET refused", last_reply_);
+            if (server_closing_) {  // a 421 in the envelope: accept_envelope closed the connection
+                done = k + 1;
+                conclude(r);
+                rest_not_sent(ErrorCode::ServerUnavailable, "the server closed the connection: " + last_reply_.summary());
+                return results;
+            }
+            if (open) {
+                try {
+                    write_content(r, t[k]);
+                    if (k + 1 < t.size()) queue_envelope(t[k + 1]);
+                    accept_final(r, t[k], read_final_reply());
+                } catch (const Error& e) {
+                    lose_after_data(r, t[k], e);
+                    done = k + 1;
+                    rest_not_sent(e.code(), std::string("the connection failed before this copy: ") + e.what());
+                    return results;
+                }
+            } else {
+                done = k + 1;  // the refusal is this copy's result, whatever the RSET does
+                connection_.queue_line(command::rset());
+                if (k + 1 < t.size()) queue_envelope(t[k + 1]);
+                const Reply reset = read_reply();
+                if (reset.code != 250)
+                    throw Error(server_closing_ ? ErrorCode::ServerUnavailable : ErrorCode::ProtocolError,
+                                "RSET refused: " + reset.summary(), reset);
+            }
+            conclude(r);
             done = k + 1;
+            data_started_ = false;  // the copy's final reply is in: the next copy starts clean
+            if (server_closing_) {
+                rest_not_sent(ErrorCode::ServerUnavailable, "the server closed the connection: " + last_reply_.summary());
+                return results;
+            }
             if (k + 1 < t.size()) env = read_envelope(t[k + 1]);
         }
     } catch (const Error& e) {
-        broken_ = true;
-        connection_.close();
-        // Messages already answered keep their results; the one in flight may or may not
-        // have been accepted, the rest were never sent.
-        for (std::size_t k = done; k < t.size(); ++k) {
-            SendResult& r = results[index[k]];
-            r = SendResult{};
-            r.error = e.code();
-            r.message = std::string(e.what()) +
-                        (k == done && data_started_ ? " (this message may or may not have been accepted)" : " (not sent)");
-            for (const auto& a : t[k].recipients) r.recipients.push_back({a, false, e.code(), Reply{}});
-        }
+        // Copies already answered keep their results; the rest never reached DATA.
+        rest_not_sent(e.code(), e.what());
     }
     return results;
 }
 
 Reply Session::open_manual() {
     broken_ = false;
+    server_closing_ = false;
     try {
         connection_.connect(settings_.host, settings_.port);
         if (settings_.tls.mode == TlsMode::Implicit) connection_.start_tls(settings_.tls, settings_.host);
@@ -539,20 +806,28 @@ Reply Session::raw_command(const std::string& line, bool secret) {
 
 void Session::data_line(const std::string& line) {
     if (!is_open()) throw Error(ErrorCode::ConnectionLost, "SMTP session is not open");
-    DotStuffer stuffer(connection_);
-    stuffer.write(line);
-    stuffer.write("\r\n", 2);
+    try {
+        DotStuffer stuffer(connection_);
+        stuffer.write(line);
+        stuffer.write("\r\n", 2);
+    } catch (const Error& e) {
+        // Part of the message may have reached the server, as in send().
+        broken_ = true;
+        connection_.close();
+        throw Error(ErrorCode::OutcomeUnknown, std::string(e.what()) + " while the message was being sent" + kUnknownOutcome);
+    }
 }
 
 Reply Session::end_data() {
     if (!is_open()) throw Error(ErrorCode::ConnectionLost, "SMTP session is not open");
     try {
         connection_.write(".\r\n", 3);
-    } catch (const Error&) {
+        return read_final_reply();
+    } catch (const Error& e) {
         broken_ = true;
-        throw;
+        connection_.close();
+        throw Error(ErrorCode::OutcomeUnknown, std::string(e.what()) + " after the message was sent" + kUnknownOutcome);
     }
-    return read_reply();
 }
 
 bool Session::noop() noexcept {
@@ -568,13 +843,16 @@ bool Session::noop() noexcept {
 
 void Session::quit() noexcept {
     try {
-        if (connection_.is_open()) {
+        if (connection_.is_open() && !server_closing_) {
+            // The outcome is known by now: a server that stalls on QUIT gets a short wait.
+            connection_.set_io_timeout(std::min(kQuitMs, settings_.timeouts.io_ms));
             connection_.send_line(command::quit());
             last_reply_ = connection_.read_reply();
         }
     } catch (...) {
     }
     connection_.close();
+    connection_.set_io_timeout(settings_.timeouts.io_ms);
 }
 
 }  // namespace mvsmtp

@@ -106,6 +106,7 @@ ProfileRequest options_request(std::string_view options) {
         {O::PASSWORD, "password"}, {O::PASSWORD_FILE, "password_file"}, {O::AUTH, "auth"},
         {O::ALLOW_PLAINTEXT_AUTH, "allow_plaintext_auth"}, {O::CA_FILE, "ca_file"},
         {O::HELO, "helo"}, {O::CONNECT_TIMEOUT, "connect_timeout"}, {O::TIMEOUT, "timeout"},
+        {O::FINAL_TIMEOUT, "final_timeout"},
         {O::OUTBOX, "outbox"}, {O::CHARSET, "charset"}, {O::FROM, "from"},
         {O::TRANSCRIPT, "transcript"}, {O::KEEPALIVE, "keepalive"}, {O::PIPELINING, "pipelining"},
         {O::MAX_SIZE, "max_size"}};
@@ -236,7 +237,7 @@ std::string encode_result(const DeliveryReport& r, const ResultExtras& extras) {
         b.set(R::REPLY_ENHANCED, r.last_reply->enhanced);
         b.set(R::REPLY_TEXT, r.last_reply->lines);
     }
-    std::vector<std::string> addr, status, code, enh, text;
+    std::vector<std::string> addr, status, code, enh, text, transaction;
     for (const auto& rc : r.recipients) {
         addr.push_back(rc.address);
         const bool stored = r.status == DeliveryStatus::Stored;
@@ -244,12 +245,18 @@ std::string encode_result(const DeliveryReport& r, const ResultExtras& extras) {
         code.push_back(rc.reply.code ? std::to_string(rc.reply.code) : "");
         enh.push_back(rc.reply.enhanced);
         text.push_back(rc.reply.text());
+        transaction.push_back(rc.accepted && rc.transaction > 0 ? std::to_string(rc.transaction) : "");
     }
     b.set(R::RCPT_ADDRESS, addr);
     b.set(R::RCPT_STATUS, status);
     b.set(R::RCPT_CODE, code);
     b.set(R::RCPT_ENHANCED, enh);
     b.set(R::RCPT_TEXT, text);
+    // Only when something was delivered: a RESULT without recipients keeps its old shape
+    // (the CLI's own failure RESULTs end at R.CAPABILITIES).
+    bool any_transaction = false;
+    for (const auto& t : transaction) any_transaction = any_transaction || !t.empty();
+    if (any_transaction) b.set(R::RCPT_TRANSACTION, transaction);
     if (r.message_ids.empty()) b.set(R::MESSAGE_ID, r.message_id);
     else b.set(R::MESSAGE_ID, r.message_ids);
     b.set(R::OUTBOX_FILE, r.outbox_path);

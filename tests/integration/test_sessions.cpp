@@ -5,6 +5,7 @@
 
 #include <sys/stat.h>
 
+#include <chrono>
 #include <thread>
 
 #include "mvsmtp/encoding.hpp"
@@ -211,18 +212,25 @@ BOOST_AUTO_TEST_CASE(keepalive_noop_detects_a_dead_connection) {
 }
 
 BOOST_AUTO_TEST_CASE(broken_mid_data_is_not_retried) {
-    // The server vanishes after the body was sent: the message may have been accepted, so
-    // it must not be sent again on a new connection (a duplicate invoice).
+    // The server goes silent after the body was sent: the message may have been accepted, so
+    // it must not be sent again on a new connection (a duplicate invoice), and RESULT must
+    // not say "try again": OUTCOME.UNKNOWN, not transient, after O.FINAL.TIMEOUT.
     const FakeServer::Script first = {"220 one", "250 one", "250 ok", "250 ok", "354 go", "<silent>"};
     const FakeServer::Script second = {"220 two", "250 two", "250 ok", "250 ok", "354 go", "250 queued", "221 bye"};
     FakeServer server(FakeServer::Connections{{first, second}});
     std::string opts = with_field(plain_options("smtp://127.0.0.1:" + std::to_string(server.port())), O::PIPELINING, "0");
-    opts = with_field(opts, O::TIMEOUT, "1");
+    opts = with_field(opts, O::FINAL_TIMEOUT, "1");  // O.TIMEOUT stays 5
     const int h = AbiSessions::handle_of(sessions().open(with_field(opts, O::KEEPALIVE, "0")));
     BOOST_REQUIRE(h > 0);
+    const auto start = std::chrono::steady_clock::now();
     const std::string r = sessions().send(h, simple_message("nodup", {"a@example.test"}), "x");
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     BOOST_TEST(field(r, R::STATUS) == "3");
-    BOOST_TEST(field(r, R::ERROR) == "11");  // TIMEOUT waiting for the final reply
+    BOOST_TEST(field(r, R::ERROR) == "44", field(r, R::MESSAGE));  // OUTCOME.UNKNOWN
+    BOOST_TEST(field(r, R::ERROR_NAME) == "OUTCOME.UNKNOWN");
+    BOOST_TEST(field(r, R::TRANSIENT) == "0");
+    BOOST_TEST(field(r, R::MESSAGE).find("may or may not") != std::string::npos, field(r, R::MESSAGE));
+    BOOST_TEST(seconds < 3.0);  // the final timeout (1 s), not the 5 s reply timeout
     // The poisoned connection is replaced for the next message, which succeeds.
     const std::string next = sessions().send(h, simple_message("after", {"a@example.test"}), "x");
     BOOST_TEST(field(next, R::STATUS) == "0", field(next, R::MESSAGE));
@@ -300,6 +308,97 @@ BOOST_AUTO_TEST_CASE(transcript_files_are_owner_only) {
     BOOST_TEST(testbed::read_file(open_log).empty());
     BOOST_TEST(testsupport::open_fds() == fds);
     umask(old_umask);
+}
+
+BOOST_AUTO_TEST_CASE(a_stall_at_mail_costs_one_timeout) {
+    // A server that stops answering is not retried on a new connection: that doubled the wait.
+    FakeServer server({"220 one", "250 one", "<silent>"});
+    std::string opts = with_field(plain_options("smtp://127.0.0.1:" + std::to_string(server.port())), O::PIPELINING, "0");
+    opts = with_field(with_field(opts, O::TIMEOUT, "1"), O::KEEPALIVE, "0");
+    const int h = AbiSessions::handle_of(sessions().open(opts));
+    BOOST_REQUIRE(h > 0);
+    const auto start = std::chrono::steady_clock::now();
+    const std::string r = sessions().send(h, simple_message("stall", {"a@example.test"}), "x");
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    BOOST_TEST(field(r, R::ERROR) == "11", field(r, R::MESSAGE));  // TIMEOUT, before DATA: transient
+    BOOST_TEST(field(r, R::TRANSIENT) == "1");
+    BOOST_TEST(seconds < 1.8);
+    sessions().close(h);
+}
+
+BOOST_AUTO_TEST_CASE(a_421_reply_reaches_result_and_nothing_follows_it) {
+    FakeServer server({"220 one", "250 one", "550 5.1.1 unknown user", "421 4.3.2 shutting down, bye"});
+    std::string opts = with_field(plain_options("smtp://127.0.0.1:" + std::to_string(server.port())), O::PIPELINING, "0");
+    const int h = AbiSessions::handle_of(sessions().open(with_field(opts, O::KEEPALIVE, "0")));
+    BOOST_REQUIRE(h > 0);
+    // MAIL 550 is the outcome (permanent); the 421 to the RSET only ends the session.
+    const std::string r = sessions().send(h, simple_message("421", {"a@example.test"}), "x");
+    BOOST_TEST(field(r, R::ERROR) == "31", field(r, R::MESSAGE));
+    BOOST_TEST(field(r, R::TRANSIENT) == "0");
+    BOOST_TEST(field(r, R::REPLY_CODE) == "550");
+    BOOST_TEST(field(r, R::RCPT_CODE, 1) == "550");
+    sessions().close(h);
+    server.join();
+    const auto got = server.received();
+    BOOST_REQUIRE(got.size() == 3u);
+    BOOST_TEST(got[2] == "RSET");  // and no QUIT after the 421
+}
+
+BOOST_AUTO_TEST_CASE(a_421_after_the_body_is_reported_with_its_text_and_not_retried) {
+    FakeServer server({"220 one", "250 one", "250 ok", "250 ok", "354 go", "421 4.3.0 shutting down, try later"});
+    std::string opts = with_field(plain_options("smtp://127.0.0.1:" + std::to_string(server.port())), O::PIPELINING, "0");
+    const int h = AbiSessions::handle_of(sessions().open(with_field(opts, O::KEEPALIVE, "0")));
+    BOOST_REQUIRE(h > 0);
+    const std::string r = sessions().send(h, simple_message("421", {"a@example.test"}), "x");
+    BOOST_TEST(field(r, R::ERROR) == "14", field(r, R::MESSAGE));  // SERVER.UNAVAILABLE: refused, so transient
+    BOOST_TEST(field(r, R::MESSAGE).find("shutting down") != std::string::npos, field(r, R::MESSAGE));
+    BOOST_TEST(field(r, R::REPLY_CODE) == "421");
+    BOOST_TEST(field(r, R::REPLY_ENHANCED) == "4.3.0");
+    BOOST_TEST(field(r, R::REPLY_TEXT).find("shutting down") != std::string::npos);
+    sessions().close(h);
+    server.join();
+    const auto got = server.received();
+    BOOST_REQUIRE(!got.empty());
+    BOOST_TEST(got.back() == ".");  // no QUIT after the 421
+}
+
+BOOST_AUTO_TEST_CASE(operator_final_dot_without_an_answer_is_outcome_unknown) {
+    // SMTP.CMD "." waits O.FINAL.TIMEOUT like SMTP.SEND, and a silence there is 44.
+    FakeServer server({"220 one", "250 ok", "250 ok", "354 go", "<silent>"});
+    std::string opts = with_field(plain_options("smtp://127.0.0.1:" + std::to_string(server.port())), O::MANUAL, "1");
+    opts = with_field(with_field(opts, O::FINAL_TIMEOUT, "1"), O::TIMEOUT, "5");
+    const int h = AbiSessions::handle_of(sessions().open(opts));
+    BOOST_REQUIRE(h > 0);
+    BOOST_TEST(field(sessions().cmd(h, "MAIL FROM:<a@example.test>"), R::REPLY_CODE) == "250");
+    BOOST_TEST(field(sessions().cmd(h, "RCPT TO:<b@example.test>"), R::REPLY_CODE) == "250");
+    BOOST_TEST(field(sessions().cmd(h, "DATA"), R::REPLY_CODE) == "354");
+    BOOST_TEST(field(sessions().cmd(h, "Subject: x"), R::STATUS) == "0");
+    const auto start = std::chrono::steady_clock::now();
+    const std::string r = sessions().cmd(h, ".");
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    BOOST_TEST(field(r, R::ERROR) == "44", field(r, R::MESSAGE));
+    BOOST_TEST(field(r, R::TRANSIENT) == "0");
+    BOOST_TEST(seconds < 3.0);
+    sessions().close(h);
+}
+
+BOOST_AUTO_TEST_CASE(recipients_deferred_with_452_are_sent_in_a_second_transaction) {
+    // One SMTP.SEND; the server takes one recipient per transaction ("452 too many
+    // recipients" for the rest), and RESULT says which transaction delivered each.
+    FakeServer server({"220 one", "250-one\r\n250 PIPELINING", "250 ok", "250 ok", "452 4.5.3 too many recipients",
+                       "354 go", "250 2.0.0 queued as ONE", "250 ok", "250 ok", "354 go", "250 2.0.0 queued as TWO",
+                       "221 bye"});
+    const std::string opts = plain_options("smtp://127.0.0.1:" + std::to_string(server.port()));
+    const int h = AbiSessions::handle_of(sessions().open(with_field(opts, O::KEEPALIVE, "0")));
+    BOOST_REQUIRE(h > 0);
+    const std::string r = sessions().send(h, simple_message("452", {"a@example.test", "b@example.test"}), "x");
+    BOOST_TEST(field(r, R::STATUS) == "0", field(r, R::MESSAGE));
+    BOOST_TEST(field(r, R::RCPT_STATUS, 1) == "0");
+    BOOST_TEST(field(r, R::RCPT_STATUS, 2) == "0");
+    BOOST_TEST(field(r, R::RCPT_TRANSACTION, 1) == "1");
+    BOOST_TEST(field(r, R::RCPT_TRANSACTION, 2) == "2");
+    BOOST_TEST(field(r, R::REPLY_TEXT).find("TWO") != std::string::npos);
+    sessions().close(h);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

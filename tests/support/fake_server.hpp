@@ -8,7 +8,9 @@
 //
 // Script semantics: entry 0 is sent on accept; entry i (i ≥ 1) is sent after the i-th line
 // from the client. "<close>" closes the connection; "text<close>" sends text, then closes;
-// "<silent>" sends nothing and waits.
+// "<silent>" sends nothing and waits. After a step that sends a 354 reply the server reads
+// message content: every line up to the final "." is recorded but only the "." line takes
+// the next step (so a script needs no entry per body line).
 #pragma once
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/StreamSocket.h>
@@ -46,6 +48,7 @@ public:
 
 private:
     void send_step(Poco::Net::StreamSocket& s, const std::string& step, bool& open) {
+        if (step.rfind("354", 0) == 0) in_data_ = true;
         if (step == "<silent>") return;
         static const std::string kClose = "<close>";
         const bool then_close = step.size() >= kClose.size() &&
@@ -62,6 +65,7 @@ private:
             Poco::Net::StreamSocket s = server_.acceptConnection();
             s.setReceiveTimeout(Poco::Timespan(10, 0));
             bool open = true;
+            in_data_ = false;
             if (!script.empty()) send_step(s, script[0], open);
             std::string buffer;
             std::size_t step = 1;
@@ -72,11 +76,15 @@ private:
                 buffer.append(chunk, static_cast<std::size_t>(n));
                 std::size_t eol;
                 while (open && (eol = buffer.find("\r\n")) != std::string::npos) {
+                    const std::string line = buffer.substr(0, eol);
                     {
                         std::lock_guard<std::mutex> lock(mutex_);
-                        received_.push_back(buffer.substr(0, eol));
+                        received_.push_back(line);
                     }
+                    const bool body_line = in_data_ && line != ".";
+                    if (in_data_ && !body_line) in_data_ = false;
                     buffer.erase(0, eol + 2);
+                    if (body_line) continue;
                     if (step < script.size()) send_step(s, script[step], open);
                     ++step;
                 }
@@ -91,6 +99,7 @@ private:
     std::thread thread_;
     std::mutex mutex_;
     std::vector<std::string> received_;
+    bool in_data_ = false;  // between a 354 and the final "." (server thread only)
 };
 
 }  // namespace testsupport

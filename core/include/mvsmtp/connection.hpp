@@ -32,6 +32,9 @@ namespace mvsmtp {
 struct Timeouts {
     int connect_ms = 30000;   // name resolution, then each address tried
     int io_ms = 120000;       // each whole reply, TLS handshake, 64 KiB written; RFC 5321 §4.5.3.2 suggests minutes
+    // The reply to the final "." (RFC 5321 §4.5.3.2.6: 10 minutes, because giving up there
+    // while the server still works on the message is how duplicates are made).
+    int final_ms = 600000;
 };
 
 // True when the command line's first word is AUTH, in any case, after any blanks or tabs.
@@ -80,6 +83,9 @@ public:
     Reply read_reply();
 
     bool is_open() const;
+    // Changes the deadline of the reads and writes that follow (the reply to the final "."
+    // waits longer, QUIT shorter); never throws.
+    void set_io_timeout(int ms) noexcept;
     void close() noexcept;  // drops the connection without QUIT
     void set_transcript(TranscriptHook hook) { transcript_ = std::move(hook); }
 

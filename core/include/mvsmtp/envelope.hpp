@@ -19,13 +19,14 @@
 #include <vector>
 
 #include "mvsmtp/capabilities.hpp"
+#include "mvsmtp/command.hpp"
 #include "mvsmtp/message.hpp"
 
 namespace mvsmtp {
 
 struct EnvelopePlan {
-    std::vector<std::string> mail_parameters;
-    std::vector<std::vector<std::string>> rcpt_parameters;  // one list per recipient
+    std::vector<MailParameter> mail_parameters;
+    std::vector<std::vector<RcptParameter>> rcpt_parameters;  // one list per recipient
     std::vector<std::string> notes;                          // things the caller should know
 };
 
@@ -34,8 +35,5 @@ EnvelopePlan plan_envelope(const Message& message, const std::vector<std::string
 
 // Throws Error(BadArgument) for NOTIFY/RET/ENVID values RFC 3461 does not allow.
 void validate_dsn(const DsnRequest& dsn);
-
-// RFC 3461 §4 xtext: '+', '=' and characters outside '!'..'~' become "+HH".
-std::string xtext(std::string_view text);
 
 }  // namespace mvsmtp

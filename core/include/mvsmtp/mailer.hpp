@@ -10,8 +10,10 @@
 // it) or idle longer than keepalive_seconds and failing a NOOP is replaced by a new one.
 // A send that fails before the server accepted DATA (EOF or 421 while sending the
 // envelope: the typical idle-timeout close) is retried once on a new connection — nothing
-// of it can have been delivered. A failure after DATA is never retried: the message might
-// have been accepted, and a duplicate invoice is worse than an error.
+// of it can have been delivered. A timeout is not retried (the server is stalled, and a
+// retry would double the wait). A message whose content had started is never sent again:
+// it might have been accepted (OUTCOME.UNKNOWN), and a duplicate invoice is worse than an
+// error.
 #pragma once
 #include <chrono>
 #include <memory>

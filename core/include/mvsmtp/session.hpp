@@ -10,7 +10,12 @@
 // open() and send() throw mvsmtp::Error for anything that ends the conversation (network,
 // TLS, AUTH, protocol); after that the session is broken() and must not be reused.
 // Refusals inside a transaction (sender, recipients, message) come back in SendResult,
-// the transaction is reset with RSET, and the session stays usable.
+// the transaction is reset with RSET, and the session stays usable (unless the RSET fails
+// or the server said 421: the refusal stays the result, the session is then broken()).
+// Once the content of a message has started, send() no longer throws: a failure there is
+// OUTCOME.UNKNOWN in SendResult (the server may have accepted the message), never TIMEOUT.
+// Recipients the server defers with 452/552 "too many recipients" are sent in a following
+// transaction on the same connection (RFC 5321 §4.5.3.1.10), while that makes progress.
 #pragma once
 #include <memory>
 #include <optional>
@@ -50,6 +55,9 @@ struct RecipientResult {
     bool accepted = false;
     ErrorCode error = ErrorCode::Ok;  // why not, when !accepted
     Reply reply;                      // the server's answer to RCPT (or to DATA when it failed)
+    // Which transaction of the message (1, 2, ...) took this recipient: more than 1 when
+    // the server deferred it with 452/552 "too many recipients"; 0 when not accepted.
+    int transaction = 0;
 };
 
 struct SendResult {
@@ -95,8 +103,9 @@ public:
 
     bool broken() const { return broken_; }
     bool is_open() const;
-    // True when the last send() failed before the server accepted DATA: nothing of that
-    // message can have been delivered, so sending it again on a new connection is safe.
+    // True when no content of the last send() left (its failure came before the server
+    // accepted DATA): nothing of that message can have been delivered, so sending it again
+    // on a new connection is safe. False once any transaction of it started its content.
     bool failed_before_data() const { return !data_started_; }
     const Capabilities& capabilities() const { return caps_; }
     TlsInfo tls_info() const { return connection_.tls_info(); }
@@ -106,25 +115,38 @@ public:
 private:
     Reply command(const std::string& line, bool secret = false);
     Reply read_reply();
+    // Records a reply as the last one; a 421 means the server is closing the channel.
+    const Reply& took(Reply reply);
     struct EnvelopeReplies {
         Reply mail;
         std::vector<Reply> rcpt;  // may be shorter than the recipients when not pipelined
         std::optional<Reply> data;
+        std::optional<Reply> closing;  // a 421: nothing after it was read (or sent)
     };
     struct Transaction {
-        const Message* message;
+        const Message* message = nullptr;
+        int number = 1;                        // 1, 2, ... within one send()
         std::vector<std::string> recipients;
+        std::vector<std::size_t> slots;        // recipients[i] is result.recipients[slots[i]]
         EnvelopePlan plan;
         WriteOptions write_options;
+        std::vector<std::size_t> deferred;     // slots refused with 452/552: for a next transaction
+        std::size_t accepted = 0;              // recipients this transaction delivered to
     };
-    Transaction begin(const Message& message);
+    Transaction begin(const Message& message, std::vector<std::string> recipients, int number = 1);
     void queue_envelope(const Transaction& t);
     EnvelopeReplies read_envelope(const Transaction& t);
     EnvelopeReplies send_envelope_in_turn(const Transaction& t);
     // Applies the envelope replies; true when the server now waits for the content.
-    bool accept_envelope(SendResult& result, const Transaction& t, const EnvelopeReplies& env);
+    bool accept_envelope(SendResult& result, Transaction& t, const EnvelopeReplies& env);
+    void close_unwanted_data(const EnvelopeReplies& env);
     void write_content(SendResult& result, const Transaction& t);
-    void accept_final(SendResult& result, const Reply& done);
+    Reply read_final_reply();
+    void accept_final(SendResult& result, Transaction& t, const Reply& done);
+    // The connection failed after the content started: the outcome of `t` is unknown.
+    void lose_after_data(SendResult& result, const Transaction& t, const Error& e);
+    // One whole transaction; throws only for a failure before DATA was accepted.
+    void run_transaction(SendResult& result, Transaction& t);
     void greet();
     void hello();
     void secure();
@@ -134,8 +156,9 @@ private:
     // One AUTH exchange; `server_error` gets what a token mechanism's server explained.
     Reply sasl(Mechanism mechanism, const Credentials& credentials, std::string& server_error);
     void note(const std::string& text);
-    void reset_transaction();
-    void refuse_message(SendResult& result, const Reply& reply, Stage stage, const std::string& what);
+    void reset_transaction() noexcept;
+    void refuse_message(SendResult& result, const Transaction& t, const Reply& reply, Stage stage,
+                        const std::string& what);
     // The reply is taken by value: quit() overwrites last_reply_, which callers often pass.
     [[noreturn]] void fail(ErrorCode code, const std::string& message, Reply reply);
 
@@ -145,6 +168,7 @@ private:
     Reply last_reply_;
     bool broken_ = false;
     bool data_started_ = false;
+    bool server_closing_ = false;  // it answered 421 (RFC 5321 §3.8): send nothing more
 };
 
 

@@ -77,6 +77,12 @@ BOOST_AUTO_TEST_CASE(profile_section_and_overrides) {
     BOOST_TEST((p.tls == TlsMode::Implicit));
     BOOST_TEST(p.port == 465);
     BOOST_TEST(p.timeouts.io_ms == 7000);
+    BOOST_TEST(p.timeouts.final_ms == 600000);  // RFC 5321 §4.5.3.2.6: 10 minutes for the reply to "."
+    req.overrides["final_timeout"] = "900";
+    BOOST_TEST(load_profile(req).timeouts.final_ms == 900000);
+    req.overrides["final_timeout"] = "0";
+    BOOST_TEST((code_of(req) == ErrorCode::BadOption));
+    req.overrides.erase("final_timeout");
     BOOST_TEST(p.auth.size() == 2u);
     BOOST_TEST((p.auth[0] == Mechanism::Login));
 
