@@ -8,7 +8,9 @@
 //
 // Script semantics: entry 0 is sent on accept; entry i (i ≥ 1) is sent after the i-th line
 // from the client. "<close>" closes the connection; "text<close>" sends text, then closes;
-// "<silent>" sends nothing and waits.
+// "<silent>" sends nothing and waits. "<data>text" sends text (the 354), then takes every line
+// up to the lone "." as message content: those lines are recorded but do not advance the script,
+// so the entry after it answers the "." (the replay fixtures need not know the message's size).
 #pragma once
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/StreamSocket.h>
@@ -45,8 +47,13 @@ public:
     }
 
 private:
-    void send_step(Poco::Net::StreamSocket& s, const std::string& step, bool& open) {
+    void send_step(Poco::Net::StreamSocket& s, std::string step, bool& open) {
         if (step == "<silent>") return;
+        static const std::string kData = "<data>";
+        if (step.compare(0, kData.size(), kData) == 0) {
+            in_data_ = true;
+            step.erase(0, kData.size());
+        }
         static const std::string kClose = "<close>";
         const bool then_close = step.size() >= kClose.size() &&
                                 step.compare(step.size() - kClose.size(), kClose.size(), kClose) == 0;
@@ -62,6 +69,7 @@ private:
             Poco::Net::StreamSocket s = server_.acceptConnection();
             s.setReceiveTimeout(Poco::Timespan(10, 0));
             bool open = true;
+            in_data_ = false;
             if (!script.empty()) send_step(s, script[0], open);
             std::string buffer;
             std::size_t step = 1;
@@ -76,7 +84,10 @@ private:
                         std::lock_guard<std::mutex> lock(mutex_);
                         received_.push_back(buffer.substr(0, eol));
                     }
+                    const bool content = in_data_ && buffer.compare(0, eol, ".") != 0;
+                    if (in_data_ && !content) in_data_ = false;
                     buffer.erase(0, eol + 2);
+                    if (content) continue;
                     if (step < script.size()) send_step(s, script[step], open);
                     ++step;
                 }
@@ -91,6 +102,7 @@ private:
     std::thread thread_;
     std::mutex mutex_;
     std::vector<std::string> received_;
+    bool in_data_ = false;   // between a "<data>" step and the lone "."
 };
 
 }  // namespace testsupport
