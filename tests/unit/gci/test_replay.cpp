@@ -149,15 +149,17 @@ std::vector<fs::path> fixtures() {
 }
 
 // An empty INI file (created once, removed at exit): O.CONFIG must name an existing file.
+// (A char array, not a std::string: the atexit handler runs after static objects are destroyed.)
 std::string empty_config() {
-    static const std::string path = [] {
-        char name[] = "/tmp/mvsmtp-replay-XXXXXX";
+    static char name[] = "/tmp/mvsmtp-replay-XXXXXX";
+    static const bool made = [] {
         const int fd = mkstemp(name);
         if (fd >= 0) close(fd);
-        std::atexit([] { std::remove(empty_config().c_str()); });
-        return std::string(name);
+        std::atexit([] { std::remove(name); });
+        return true;
     }();
-    return path;
+    (void)made;
+    return name;
 }
 
 void replay(const Fixture& f) {
