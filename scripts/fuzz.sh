@@ -65,12 +65,13 @@ run_one() {
   local env=()
   [ "$t" = mime ] && env=(MVSMTP_FUZZ_MIME_OUT="$WORK/mime-out")
   # halt_on_error: the first report ends the run; detect_leaks: a leak is a finding too
+  local rc=0
   env "${env[@]}" ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:abort_on_error=1 \
     UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
     "$BUILD/tests/fuzz/fuzz_$t" -max_total_time="$SECONDS_EACH" -timeout=10 -rss_limit_mb=2048 \
     -print_final_stats=1 -artifact_prefix="$BUILD/artifacts/$t-" \
-    "$BUILD/corpus/$t" "$ROOT/tests/fuzz/corpus/$t" >"$WORK/$t.log" 2>&1
-  echo $? >"$WORK/$t.rc"
+    "$BUILD/corpus/$t" "$ROOT/tests/fuzz/corpus/$t" >"$WORK/$t.log" 2>&1 || rc=$?
+  echo "$rc" >"$WORK/$t.rc"
 }
 running=0
 for t in "${targets[@]}"; do
