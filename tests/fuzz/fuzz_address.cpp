@@ -1,6 +1,6 @@
 // fuzz_address.cpp — libFuzzer target for the address parser (core/include/mvsmtp/address.hpp).
 //
-//   scripts/fuzz.sh address          (or build-fuzz/tests/fuzz/fuzz_address tests/fuzz/corpus/address)
+//   scripts/fuzz.sh address   (or: build-fuzz/tests/fuzz/fuzz_address NEW_DIR tests/fuzz/corpus/address — new inputs go to the first folder)
 //
 // The input is user text for one mailbox and, whole, for a list. Refusals are mvsmtp::Error
 // (BadAddress, HeaderInjection); anything else escaping is a finding. Invariants:

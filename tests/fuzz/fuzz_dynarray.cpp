@@ -1,7 +1,7 @@
 // fuzz_dynarray.cpp — libFuzzer target for the dynamic-array codec (gci/abi/dynarray.hpp) and
 // the MESSAGE/OPTIONS decoders built on it (gci/abi/marshal.hpp).
 //
-//   scripts/fuzz.sh dynarray         (or build-fuzz/tests/fuzz/fuzz_dynarray tests/fuzz/corpus/dynarray)
+//   scripts/fuzz.sh dynarray   (or: build-fuzz/tests/fuzz/fuzz_dynarray NEW_DIR tests/fuzz/corpus/dynarray — new inputs go to the first folder)
 //
 // Input: 3 bytes choose a position <a,v,s> (0-7 each), the rest is a dynamic array with marks
 // 30/29/28. extract() is compared with a naive reference that walks the marks one byte at a

@@ -2,7 +2,7 @@
 // file as Poco's IniFileConfiguration reads it plus mvsmtp's key handling (comments after
 // values, server URLs, ports, TLS modes, mechanisms, timeouts, oauth_* keys).
 //
-//   scripts/fuzz.sh ini              (or build-fuzz/tests/fuzz/fuzz_ini tests/fuzz/corpus/ini)
+//   scripts/fuzz.sh ini   (or: build-fuzz/tests/fuzz/fuzz_ini NEW_DIR tests/fuzz/corpus/ini — new inputs go to the first folder)
 //
 // Each input is written to one private temporary file (0600, so a password key is not refused
 // for its mode) and loaded as profile [default] and as the profile named on the input's first

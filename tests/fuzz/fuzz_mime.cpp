@@ -3,7 +3,7 @@
 // Python's email parser (tests/fuzz/check_mime.py).
 //
 //   scripts/fuzz.sh mime             (runs check_mime.py on the kept messages afterwards)
-//   MVSMTP_FUZZ_MIME_OUT=dir build-fuzz/tests/fuzz/fuzz_mime tests/fuzz/corpus/mime
+//   MVSMTP_FUZZ_MIME_OUT=dir build-fuzz/tests/fuzz/fuzz_mime NEW_DIR tests/fuzz/corpus/mime
 //
 // Fields from the input (FuzzedDataProvider): From name and address, 1-3 To, subject, text,
 // html, 0-2 attachments from data (name, type, bytes), 0-2 extra headers, priority, 8BITMIME.

@@ -1,7 +1,7 @@
 // fuzz_reply.cpp — libFuzzer target for the SMTP reply parser (core/include/mvsmtp/reply.hpp)
 // and the EHLO reader built on it (capabilities.hpp).
 //
-//   scripts/fuzz.sh reply            (or build-fuzz/tests/fuzz/fuzz_reply tests/fuzz/corpus/reply)
+//   scripts/fuzz.sh reply   (or: build-fuzz/tests/fuzz/fuzz_reply NEW_DIR tests/fuzz/corpus/reply — new inputs go to the first folder)
 //
 // The input is what a server sent. It is read twice: line by line through ReplyParser, the
 // way Connection::read_reply feeds it (CRLF or LF stripped, replies one after another), and
