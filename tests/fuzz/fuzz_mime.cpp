@@ -120,24 +120,46 @@ void check_wire(const mvsmtp::Message& m, const std::string& out, bool allow_8bi
         }
     }
 
-    // 4. boundaries: every boundary="..." in a header block (the message's, or a part's: the
-    //    lines after a delimiter up to the empty line), never in content
+    // 4. boundaries: the boundary parameter of every Content-Type field in a header block (the
+    //    message's, or a part's: the lines after a delimiter up to the empty line), read as
+    //    parameters (';'-separated, quotes and backslash escapes respected), never from content
     std::vector<std::string> boundaries;
+    auto take_boundary = [&boundaries](const std::string& content_type) {
+        std::vector<std::string> params(1);
+        bool quoted = false;
+        for (std::size_t k = 0; k < content_type.size(); ++k) {
+            const char c = content_type[k];
+            if (quoted && c == '\\' && k + 1 < content_type.size()) { params.back() += content_type[++k]; continue; }
+            if (c == '"') { quoted = !quoted; continue; }
+            if (c == ';' && !quoted) { params.emplace_back(); continue; }
+            params.back() += c;
+        }
+        for (auto& prm : params) {
+            const std::size_t b = prm.find_first_not_of(" \t");
+            if (b != std::string::npos && lower(prm.substr(b, 9)) == "boundary=") boundaries.push_back(prm.substr(b + 9));
+        }
+    };
     bool in_headers = true;
-    std::string field;   // the header field a line belongs to (continuations included)
+    std::string field, content_type;   // the field a header line belongs to; Content-Type unfolded
     for (const auto& l : lines) {
-        if (l.empty()) { in_headers = false; continue; }
-        for (const auto& known : boundaries)
-            if (l == "--" + known) { in_headers = true; field.clear(); }
-        if (!in_headers || l == "--" + (boundaries.empty() ? std::string() : boundaries.back())) continue;
-        if (l[0] != ' ' && l[0] != '\t') field = lower(l.substr(0, l.find(':')));
-        if (field != "content-type") continue;
-        const std::size_t p = lower(l).find("boundary=");
-        if (p == std::string::npos) continue;
-        std::string b = l.substr(p + 9);
-        if (!b.empty() && b[0] == '"') b = b.substr(1, b.find('"', 1) - 1);
-        else b = b.substr(0, b.find_first_of("; "));
-        boundaries.push_back(b);
+        const bool delimiter = std::any_of(boundaries.begin(), boundaries.end(),
+                                           [&l](const std::string& b) { return l == "--" + b; });
+        if (l.empty() || delimiter) {
+            if (!content_type.empty()) take_boundary(content_type);
+            content_type.clear();
+            field.clear();
+            in_headers = delimiter;
+            continue;
+        }
+        if (!in_headers) continue;
+        if (l[0] != ' ' && l[0] != '\t') {
+            if (!content_type.empty()) take_boundary(content_type);
+            content_type.clear();
+            field = lower(l.substr(0, l.find(':')));
+            if (field == "content-type") content_type = l.substr(l.find(':') + 1);
+        } else if (field == "content-type") {
+            content_type += l;
+        }
     }
     for (const auto& b : boundaries) {
         MIME_REQUIRE(!b.empty() && b.size() <= 70, "boundary empty or over 70 characters (RFC 2046 5.1.1)");
