@@ -9,8 +9,11 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD="$ROOT/build"
+# clang + libclang-rt-14-dev: the libFuzzer targets (scripts/fuzz.sh; libclang_rt.fuzzer-x86_64.a
+# is in libclang-rt-14-dev, which clang-14 only recommends). Always installed, because
+# scripts/test.sh always runs the bounded fuzzing stage.
 PACKAGES=(g++ make cmake pkg-config libpoco-dev libboost-test-dev libssl-dev libc-ares-dev
-          libidn2-dev ca-certificates python3)
+          libidn2-dev ca-certificates python3 clang libclang-rt-14-dev)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

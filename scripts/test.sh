@@ -4,10 +4,16 @@
 #   1. build          scripts/bootstrap.sh (build dependencies + build into ./build)
 #   2. mail servers   tests/testbed/rig.sh install && tests/testbed/rig.sh start
 #   3. tests          ctest --test-dir build --output-on-failure -j2 [extra arguments]
-#   4. clean up       stops the rig again, unless MVSMTP_KEEP_RIG=1 or it was already
+#   4. sanitizers     the unit and integration labels again, built with ASan + UBSan into
+#                     ./build-asan (scripts/sanitize.sh; MVSMTP_SKIP_SANITIZERS=1 skips it)
+#   5. fuzzing        every libFuzzer target of tests/fuzz/ for $MVSMTP_FUZZ_SECONDS (20) seconds
+#                     (scripts/fuzz.sh; MVSMTP_SKIP_FUZZ=1 skips it)
+#   6. clean up       stops the rig again, unless MVSMTP_KEEP_RIG=1 or it was already
 #                     running before this script started
 #
-# Exit status: ctest's (or that of the step that failed). Needs root (Debian 12).
+# Every stage runs even when an earlier one failed; a summary with each stage's result and time
+# comes last. Exit status: 0 when every stage passed, else 1 (or that of the step that failed
+# before the tests could start). Needs root (Debian 12).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -47,7 +53,23 @@ set -a
 eval "$("$RIG" env)"
 set +a
 
-step "ctest"
+SUMMARY=()
 status=0
-ctest --test-dir "$BUILD" --output-on-failure -j2 "$@" || status=$?
+stage() {  # stage NAME COMMAND...: run it, time it, remember the result
+  local name=$1 t0=$SECONDS rc=0
+  shift
+  step "$name"
+  "$@" || rc=$?
+  SUMMARY+=("$(printf '%-12s %-8s %5d s' "$name" "$([ "$rc" = 0 ] && echo passed || echo "FAILED")" $((SECONDS - t0)))")
+  [ "$rc" = 0 ] || status=1
+}
+stage ctest ctest --test-dir "$BUILD" --output-on-failure -j2 "$@"
+if [ "${MVSMTP_SKIP_SANITIZERS:-0}" != 1 ]; then
+  stage sanitizers "$ROOT/scripts/sanitize.sh"
+fi
+if [ "${MVSMTP_SKIP_FUZZ:-0}" != 1 ]; then
+  stage fuzzing "$ROOT/scripts/fuzz.sh"
+fi
+step "summary"
+printf '%s\n' "${SUMMARY[@]}"
 exit "$status"

@@ -342,6 +342,12 @@ Profile load_profile(const ProfileRequest& request) {
         if (!keys.empty()) {
             p.name = section;
             for (const auto& k : keys) {
+                // Poco reads "server.port = 25" as a key "port" under "server": no profile key
+                // has a dot, so such a line is an unknown key (it was an INTERNAL error, or
+                // silently ignored next to a "server" line).
+                Poco::Util::AbstractConfiguration::Keys nested;
+                ini->keys(section + "." + k, nested);
+                if (!nested.empty()) throw unknown_key(path, section, k + "." + nested.front());
                 const std::string key = ascii_lower(k);
                 const auto& known = profile_keys();
                 if (std::find(known.begin(), known.end(), key) == known.end())

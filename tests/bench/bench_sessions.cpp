@@ -8,6 +8,9 @@
 //   mvsmtp_bench oneshot  [--server smtp://127.0.0.1:2525] [--count 50] [--ca FILE] [--token T]
 //   mvsmtp_bench parallel [--server smtp://127.0.0.1:2500] [--sessions 2] [--count 2000] [--size 4096]
 //   mvsmtp_bench memory   [--count 100000] [--dir /dev/shm]
+//   mvsmtp_bench soak     [--server smtp://127.0.0.1:2500] [--count 10000] [--refused-every 100]
+//                         (tests/bench/soak.sh: one-shot SENDMAILs over the network, plus a
+//                         refused connection every N calls and an SMTP.OPEN/SEND/CLOSE every 1,000)
 //
 // Every mode checks every RESULT (status 0 = sent; 2 = stored for `memory`) and stops with a
 // clear error and exit status 1 otherwise. Each mode ends with one machine-readable line
@@ -368,6 +371,74 @@ int mode_memory(const Args& a) {
     return 0;
 }
 
+long thread_count() { return status_kb("Threads:"); }
+
+// Soak: COUNT mvs_sendmail calls, each a whole conversation (connect, EHLO, MAIL, RCPT, DATA,
+// QUIT) with smtp-sink, TLS off, the RESULT checked every time. Every --refused-every'th call goes
+// to a port nobody listens on (the error path must release what it took) and every 1,000th is an
+// SMTP.OPEN / SMTP.SEND / SMTP.CLOSE. RSS, descriptors and threads are read at the start, after
+// a warm-up of min(1,000, COUNT/10) calls (allocator and OpenSSL caches settle) and at the end.
+int mode_soak(const Args& a) {
+    const long count = a.num("count", 10000);
+    const long refused_every = a.num("refused-every", 100);
+    const long warmup = std::min<long>(1000, count / 10 + 1);
+    unsetenv("MVSMTP_CONFIG");
+    auto options = [](const std::string& server) {
+        DynArrayBuilder o;
+        o.set(O::SERVER, server);
+        o.set(O::TLS, "off");
+        o.set(O::HELO, "soak.example.test");
+        o.set(O::CONNECT_TIMEOUT, "5");
+        o.set(O::TIMEOUT, "30");
+        return o.str();
+    };
+    const std::string good = options(a.str("server", "smtp://127.0.0.1:2500"));
+    const std::string refused = options("smtp://127.0.0.1:9");   // discard port: nothing listens on loopback
+    const std::string message = make_message("Soak <soak@example.test>", "sink@example.test", "mvsmtp soak");
+    const std::string body = make_body(2048);
+    std::vector<char> buf(4096);
+    const int cap = static_cast<int>(buf.size());
+    const long rss0 = rss_kb(), fd0 = fd_count(), th0 = thread_count();
+    long rss_warm = 0, fd_warm = 0, sessions = 0, refusals = 0;
+    const auto t0 = Clock::now();
+    for (long i = 0; i < count; ++i) {
+        if (refused_every > 0 && (i + 1) % refused_every == 0) {
+            const std::string r = full_result(mvs_sendmail(message.c_str(), body.c_str(), refused.c_str(), buf.data(), cap),
+                                              buf.data(), cap, "mvs_sendmail");
+            if (extract(r, R::STATUS) != "3") die("call #" + std::to_string(i + 1) + " to a closed port did not fail: " + describe(r));
+            ++refusals;
+        } else if ((i + 1) % 1000 == 550) {   // not a multiple of --refused-every (100)
+            const std::string o = full_result(mvs_open(good.c_str(), buf.data(), cap), buf.data(), cap, "mvs_open");
+            if (extract(o, R::STATUS) != "0") die("SMTP.OPEN #" + std::to_string(i + 1) + ": " + describe(o));
+            const int h = std::atoi(extract(o, R::HANDLE).c_str());
+            const std::string r = full_result(mvs_send(h, message.c_str(), body.c_str(), buf.data(), cap), buf.data(), cap, "mvs_send");
+            if (extract(r, R::STATUS) != "0") die("SMTP.SEND #" + std::to_string(i + 1) + ": " + describe(r));
+            full_result(mvs_close(h, buf.data(), cap), buf.data(), cap, "mvs_close");
+            ++sessions;
+        } else {
+            const std::string r = full_result(mvs_sendmail(message.c_str(), body.c_str(), good.c_str(), buf.data(), cap),
+                                              buf.data(), cap, "mvs_sendmail");
+            if (extract(r, R::STATUS) != "0") die("mvs_sendmail #" + std::to_string(i + 1) + ": " + describe(r));
+        }
+        if (i + 1 == warmup) {
+            rss_warm = rss_kb();
+            fd_warm = fd_count();
+        }
+        if ((i + 1) % 10000 == 0) std::fprintf(stderr, "soak: %ld calls, RSS %ld kB, fds %ld\n", i + 1, rss_kb(), fd_count());
+    }
+    const double ms = ms_since(t0);
+    const long rss1 = rss_kb(), fd1 = fd_count(), th1 = thread_count();
+    std::printf("soak: %ld calls through the C ABI (%ld SMTP.OPEN/SEND/CLOSE, %ld refused connections) in %.1f s "
+                "(%.3f ms each): RSS %ld kB at the start, %ld kB after %ld calls, %ld kB at the end (%+ld kB after "
+                "warm-up); descriptors %ld / %ld / %ld; threads %ld / %ld\n",
+                count, sessions, refusals, ms / 1000, ms / count, rss0, rss_warm, warmup, rss1, rss1 - rss_warm, fd0,
+                fd_warm, fd1, th0, th1);
+    std::printf("BENCH mode=soak count=%ld ms=%.1f rss_before_kb=%ld rss_warm_kb=%ld rss_after_kb=%ld "
+                "rss_growth_kb=%ld fd_before=%ld fd_warm=%ld fd_after=%ld threads_before=%ld threads_after=%ld\n",
+                count, ms, rss0, rss_warm, rss1, rss1 - rss_warm, fd0, fd_warm, fd1, th0, th1);
+    return 0;
+}
+
 // One message with a large file attachment to smtp-sink: wall time and how much the process's
 // peak resident memory grew (DESIGN §5: < 32 MB for 100 MB, streamed, never loaded whole).
 int mode_attachment(const Args& a) {
@@ -418,6 +489,7 @@ void usage() {
                  "       mvsmtp_bench oneshot  [--server URL] [--count N] [--ca FILE] [--token T] [--size BYTES]\n"
                  "       mvsmtp_bench parallel [--server URL] [--sessions K] [--count N] [--size BYTES] [--no-pipelining]\n"
                  "       mvsmtp_bench memory   [--count N] [--dir PARENT]\n"
+                 "       mvsmtp_bench soak     [--server URL] [--count N] [--refused-every N]\n"
                  "       mvsmtp_bench attachment --file PATH [--server URL | --outbox DIR]\n");
     std::exit(2);
 }
@@ -443,6 +515,7 @@ int main(int argc, char** argv) {
     if (mode == "oneshot") return mode_oneshot(a);
     if (mode == "parallel") return mode_parallel(a);
     if (mode == "memory") return mode_memory(a);
+    if (mode == "soak") return mode_soak(a);
     if (mode == "attachment") return mode_attachment(a);
     usage();
 }

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -26,10 +27,10 @@ std::string sink_options() {
 }
 
 // The library keeps each thread's last result apart (mvs_fetch is per thread), so each
-// thread needs its own AbiSessions buffer.
-thread_local AbiSessions* per_thread = nullptr;
+// thread needs its own AbiSessions buffer (freed when the thread ends: LeakSanitizer).
+thread_local std::unique_ptr<AbiSessions> per_thread;
 AbiSessions& mine() {
-    if (!per_thread) per_thread = new AbiSessions();
+    if (!per_thread) per_thread = std::make_unique<AbiSessions>();
     return *per_thread;
 }
 

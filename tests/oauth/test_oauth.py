@@ -30,7 +30,6 @@ Prints one PASS/FAIL line per check ("KNOWN:" marks a failure caused by a known 
 and last "N passed, M failed"; exit 1 on any failure, 77 when the rig's 2587/9443 are not
 reachable. Environment: MVSMTP_BUILD_DIR (default ./build), MVSMTP_TESTBED (default
 /tmp/mvsmtp-testbed). Loopback only."""
-import base64
 import ctypes
 import glob
 import json
@@ -50,6 +49,8 @@ import urllib.parse
 import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "tests", "support"))
+import secrets_scan  # noqa: E402  (tests/support/secrets_scan.py, shared with tests/secrets/scan_suite.py)
 BUILD = os.environ.get("MVSMTP_BUILD_DIR", os.path.join(ROOT, "build"))
 CLI = os.path.join(BUILD, "gci", "mvsmtp")
 LIB = os.path.join(BUILD, "gci", "libmvsmtp.so")
@@ -811,43 +812,15 @@ def case_ctypes():
     expect_stats("ctypes: the in-process send reused the CLI's cached token", {"token_requests": 1})
 
 
-# --- case 8: the secrets scan ----------------------------------------------------------------------------
-def patterns_of(value):
-    raw = value.encode("utf-8")
-    pats = {value, urllib.parse.quote(value, safe=""), urllib.parse.quote_plus(value)}
-    for pad in (0, 1, 2):
-        enc = base64.b64encode(b"\0" * pad + raw).decode()
-        g_start = (pad + 2) // 3            # first 3-byte group that lies inside the value
-        g_end = (pad + len(raw)) // 3       # groups that end inside it
-        middle = enc[4 * g_start:4 * g_end]
-        if len(middle) >= 16:
-            pats.add(middle)
-            pats.add(middle.replace("+", "-").replace("/", "_"))   # base64url
-    return [p for p in pats if len(p) >= 16]
-
-
-def find_secrets(secret_map, texts):
-    found = []
-    for value, label in secret_map.items():
-        pats = patterns_of(value)
-        for where, text in texts:
-            if any(p in text for p in pats):
-                found.append((label, where))
-    return found
+# --- case 8: the secrets scan (the scanner itself: tests/support/secrets_scan.py) -----------------------
+find_secrets = secrets_scan.find_secrets
 
 
 def scanner_selftest():
     """the scan must find a planted value in clear, in base64 at each alignment, URL-encoded"""
-    planted = "planted-" + secrets.token_urlsafe(30) + "/+=&"
-    raw = planted.encode()
-    forms = [("clear", "x " + planted + " y"), ("url", "a=" + urllib.parse.quote(planted, safe="") + "&b")]
-    for k in range(6):   # an XOAUTH2-like string: the value at every offset mod 3, twice
-        enc = base64.b64encode(b"user=a@b\x01auth=Bearer "[:k] + raw + b"\x01\x01").decode()
-        forms.append(("base64 +%d" % k, "C: " + enc))
-    missed = [name for name, text in forms if not find_secrets({planted: "planted"}, [(name, text)])]
-    clean = find_secrets({planted: "planted"}, [("other", "C: " + base64.b64encode(b"other " * 20).decode())])
+    missed, clean, n = secrets_scan.selftest()
     check("8: the scanner finds a planted secret in clear, URL-encoded and base64 at every alignment (%d forms)"
-          % len(forms), not missed and not clean, (missed, clean))
+          % n, not missed and not clean, (missed, clean))
 
 
 def case_scan(log_offsets, subjects):

@@ -8,9 +8,10 @@
 //
 // Script semantics: entry 0 is sent on accept; entry i (i ≥ 1) is sent after the i-th line
 // from the client. "<close>" closes the connection; "text<close>" sends text, then closes;
-// "<silent>" sends nothing and waits. After a step that sends a 354 reply the server reads
-// message content: every line up to the final "." is recorded but only the "." line takes
-// the next step (so a script needs no entry per body line).
+// "<silent>" sends nothing and waits. After a step that sends a 354 reply (also written
+// "<data>354 ..." in the replay fixtures) the server reads message content: every line up to
+// the final "." is recorded but only the "." line takes the next step (so a script needs no
+// entry per body line, nor knows the message's size).
 #pragma once
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/StreamSocket.h>
@@ -47,9 +48,11 @@ public:
     }
 
 private:
-    void send_step(Poco::Net::StreamSocket& s, const std::string& step, bool& open) {
-        if (step.rfind("354", 0) == 0) in_data_ = true;
+    void send_step(Poco::Net::StreamSocket& s, std::string step, bool& open) {
         if (step == "<silent>") return;
+        static const std::string kData = "<data>";
+        if (step.compare(0, kData.size(), kData) == 0) step.erase(0, kData.size());
+        if (step.rfind("354", 0) == 0) in_data_ = true;
         static const std::string kClose = "<close>";
         const bool then_close = step.size() >= kClose.size() &&
                                 step.compare(step.size() - kClose.size(), kClose.size(), kClose) == 0;

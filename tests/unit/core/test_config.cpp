@@ -48,7 +48,9 @@ BOOST_AUTO_TEST_CASE(server_urls) {
 
 BOOST_AUTO_TEST_CASE(no_file_no_server_means_outbox_default) {
     TempDir d;
-    const std::string cwd = getcwd(nullptr, 0);
+    char* here = getcwd(nullptr, 0);   // malloc'ed: freed here (LeakSanitizer, scripts/sanitize.sh)
+    const std::string cwd = here ? here : "/";
+    std::free(here);
     BOOST_REQUIRE(chdir(d.path.c_str()) == 0);
     setenv("HOME", d.path.c_str(), 1);
     unsetenv("MVSMTP_CONFIG");
@@ -117,6 +119,27 @@ BOOST_AUTO_TEST_CASE(errors_name_the_problem) {
     req.overrides.clear();
     req.overrides["colour"] = "red";
     BOOST_TEST((code_of(req) == ErrorCode::BadOption));
+}
+
+// Found by tests/fuzz/fuzz_ini (its seed tests/fuzz/corpus/ini/known-dotted-key keeps it found):
+// a key with a dot ("server.port", a plausible typo) is read by Poco as a sub-key. Alone it made
+// Poco::NotFoundException escape load_profile (the C ABI said 99 INTERNAL "internal error");
+// beside "server" it was silently ignored. Either way the unknown key must be named.
+// Fails until core/src/config.cpp is fixed.
+BOOST_AUTO_TEST_CASE(dotted_key_is_an_unknown_key) {
+    TempDir d;
+    ProfileRequest req;
+    for (const char* text : {"[default]\nserver.port = 25\n",
+                             "[default]\nserver = smtp://127.0.0.1:2525\nserver.port = 25\n"}) {
+        BOOST_TEST_CONTEXT(text) {
+            req.config_path = d.write("dot.ini", text, 0600);
+            try {
+                BOOST_TEST((code_of(req) == ErrorCode::ConfigInvalid));
+            } catch (const std::exception& e) {
+                BOOST_ERROR("an exception other than mvsmtp::Error escaped load_profile: " << e.what());
+            }
+        }
+    }
 }
 
 BOOST_AUTO_TEST_CASE(refuses_readable_secrets) {
