@@ -103,6 +103,19 @@ command -v curl >/dev/null || { export DEBIAN_FRONTEND=noninteractive; apt-get i
 val() { sed -n "s/.*[ ]$1=\([^ ]*\).*/\1/p" <<<"$2" | head -1; }
 now() { echo "$EPOCHREALTIME"; }
 ms_between() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b - a) * 1000 }'; }
+# spawn_timed ARRAY N LABEL CMD...: run CMD N times, each as its own process timed from
+# outside (whole process), the ms appended to the array named ARRAY; stop on a failure
+spawn_timed() {
+  local -n times=$1
+  local n=$2 label=$3 i t0 t1
+  shift 3
+  for i in $(seq "$n"); do
+    t0=$(now)
+    "$@" >"$WORK/spawn.out" 2>&1 || fail "$label $i failed: $(cat "$WORK/spawn.out")"
+    t1=$(now)
+    times+=("$(ms_between "$t0" "$t1")")
+  done
+}
 
 # ------------------------------------------------------------------ 3a. bulk
 cat >"$WORK/smtplib_bulk.py" <<'EOF'
@@ -195,12 +208,7 @@ CMD_CURL=(curl -sS --url "smtp://$PF_HOST:$PF_PORT" --ssl-reqd --cacert "$CA" --
 show "${CMD_CURL[@]}"
 echo "  (spawned $ONESHOT times from bash, each timed with \$EPOCHREALTIME)"
 CURL_MS=()
-for i in $(seq "$ONESHOT"); do
-  t0=$(now)
-  "${CMD_CURL[@]}" >"$WORK/curl.out" 2>&1 || fail "curl send $i failed: $(cat "$WORK/curl.out")"
-  t1=$(now)
-  CURL_MS+=("$(ms_between "$t0" "$t1")")
-done
+spawn_timed CURL_MS "$ONESHOT" "curl send" "${CMD_CURL[@]}"
 wait_for_delivery "$TOKEN-curl" "$ONESHOT"
 
 cat >"$WORK/smtplib_oneshot.py" <<'EOF'
@@ -233,23 +241,13 @@ CMD_CLI=("$CLI" send --quiet --server "smtp://$PF_HOST:$PF_PORT" --ca-file "$CA"
 show "${CMD_CLI[@]}"
 echo "  (spawned $ONESHOT times from bash, each timed with \$EPOCHREALTIME)"
 CLI_MS=()
-for i in $(seq "$ONESHOT"); do
-  t0=$(now)
-  "${CMD_CLI[@]}" >"$WORK/cli.out" 2>&1 || fail "mvsmtp send $i failed: $(cat "$WORK/cli.out")"
-  t1=$(now)
-  CLI_MS+=("$(ms_between "$t0" "$t1")")
-done
+spawn_timed CLI_MS "$ONESHOT" "mvsmtp send" "${CMD_CLI[@]}"
 wait_for_delivery "$TOKEN-cli" "$ONESHOT"
 CMD_PYP=("$PY" "$WORK/smtplib_oneshot.py" "$PF_HOST" "$PF_PORT" 1 "$CA" "$PF_RCPT" testpass "$FROM" "$PF_RCPT" "$TOKEN-pyproc")
 show "${CMD_PYP[@]}"
 echo "  (the same script with COUNT=1, spawned $ONESHOT times, each timed with \$EPOCHREALTIME)"
 PYP_MS=()
-for i in $(seq "$ONESHOT"); do
-  t0=$(now)
-  "${CMD_PYP[@]}" >"$WORK/pyp.out" 2>&1 || fail "smtplib process $i failed: $(cat "$WORK/pyp.out")"
-  t1=$(now)
-  PYP_MS+=("$(ms_between "$t0" "$t1")")
-done
+spawn_timed PYP_MS "$ONESHOT" "smtplib process" "${CMD_PYP[@]}"
 wait_for_delivery "$TOKEN-pyproc" "$ONESHOT"
 delete_our_mail
 stats() { tr ' ' '\n' <<<"$*" | grep . | sort -g | awk '{ v[NR] = $1; s += $1 } END { m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.3f %.3f %.3f %.3f\n", s / NR, m, v[1], v[NR] }'; }

@@ -51,13 +51,7 @@ import urllib.request
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "tests", "support"))
 import secrets_scan  # noqa: E402  (tests/support/secrets_scan.py, shared with tests/secrets/scan_suite.py)
-BUILD = os.environ.get("MVSMTP_BUILD_DIR", os.path.join(ROOT, "build"))
-CLI = os.path.join(BUILD, "gci", "mvsmtp")
-LIB = os.path.join(BUILD, "gci", "libmvsmtp.so")
-TESTBED = os.environ.get("MVSMTP_TESTBED", "/tmp/mvsmtp-testbed")
-CA = os.path.join(TESTBED, "tls", "ca.crt")
-MAILDIR = os.path.join(TESTBED, "vmail", "example.test", "testuser", "new")
-RIG_LOG = os.path.join(TESTBED, "log")
+from rig_paths import BUILD, CA, CLI, LIB, MAILDIR, RIG_LOG, TESTBED  # noqa: E402
 OAUTH = "https://127.0.0.1:9443"
 SMTP_PORT, OAUTH_PORT = 2587, 9443
 MAILBOX = "testuser@example.test"

@@ -37,13 +37,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 sys.path.insert(0, os.path.join(ROOT, "tests", "support"))
 import secrets_scan  # noqa: E402
 
-BUILD = os.environ.get("MVSMTP_BUILD_DIR", os.path.join(ROOT, "build"))
-CLI = os.path.join(BUILD, "gci", "mvsmtp")
-LIB = os.path.join(BUILD, "gci", "libmvsmtp.so")
-TESTBED = os.environ.get("MVSMTP_TESTBED", "/tmp/mvsmtp-testbed")
-CA = os.path.join(TESTBED, "tls", "ca.crt")
-MAILDIR = os.path.join(TESTBED, "vmail", "example.test", "testuser", "new")
-RIG_LOG = os.path.join(TESTBED, "log")
+from rig_paths import BUILD, CA, CLI, LIB, MAILDIR, RIG_LOG, TESTBED  # noqa: E402
 USER, RIGHT = "testuser@example.test", "testpass"
 RUN_ID = secrets.token_hex(4)
 AM, VM = "\x1e", "\x1d"
