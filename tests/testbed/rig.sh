@@ -178,6 +178,21 @@ put_file() {
   CHANGED=1
 }
 
+# close_inherited_fds: close every descriptor of this (sub)shell above stderr. Servers that
+# daemonize (Dovecot) or run long (smtp-sink, the Python servers) would otherwise keep the
+# caller's pipes and locks open for as long as they run (one once held a build lock and
+# stalled every later build).
+close_inherited_fds() {
+  local fd
+  for fd in /proc/$BASHPID/fd/*; do
+    fd=${fd##*/}
+    [ "$fd" -gt 2 ] 2>/dev/null && eval "exec $fd>&-" 2>/dev/null
+  done
+  return 0
+}
+# without_inherited_fds CMD...: run CMD with only stdin, stdout and stderr
+without_inherited_fds() { ( close_inherited_fds; exec "$@" ); }
+
 postfix_running() { postfix -c "$PFCONF" status >/dev/null 2>&1; }
 dovecot_running() { pid_alive "$DRUN/master.pid" dovecot; }
 dovecot_oauth_running() { pid_alive "$ORUN/master.pid" dovecot; }
@@ -267,7 +282,7 @@ dovecot_up() {
   else
     rm -f "$base/master.pid"
     # Detached stdio: a Dovecot holding the caller's stdout open would hang pipelines and CI.
-    if ! dovecot -c "$conf" </dev/null >"$LOG/$name-start.log" 2>&1; then
+    if ! without_inherited_fds dovecot -c "$conf" </dev/null >"$LOG/$name-start.log" 2>&1; then
       tail -n 5 "$LOG/$name-start.log" >&2
       die "$name failed to start (see $LOG/$name-start.log and $LOG/$name.log)"
     fi
@@ -481,13 +496,20 @@ start_postfix() {
 }
 
 # ---------------------------------------------------------------- smtp-sink, dnsmasq, aiosmtpd
+# daemon LOG CMD...: start CMD in the background, detached: setsid gives it its own session
+# (a CI step killing its process group does not take it along; no fork, since the subshell is
+# not a group leader, so $! is the server's pid), stdin /dev/null, output to LOG, none of the
+# caller's other descriptors (close_inherited_fds).
+daemon() {
+  local log=$1
+  shift
+  ( close_inherited_fds; exec setsid "$@" </dev/null >"$log" 2>&1 ) &
+}
+
 start_sink() {
   pid_alive "$TB/smtp-sink.pid" smtp-sink && return 0
   # -a: do not announce AUTH (smtp-sink's AUTH is a stub that answers 250 instead of 235)
-  # setsid (no fork: we are not a group leader, so $! stays the server's pid) detaches it from
-  # the caller's process group, so a CI step killing its group does not take it along.
-  setsid smtp-sink -u postfix -a -h sink.example.test 127.0.0.1:2500 256 \
-    </dev/null >"$LOG/smtp-sink.log" 2>&1 &
+  daemon "$LOG/smtp-sink.log" smtp-sink -u postfix -a -h sink.example.test 127.0.0.1:2500 256
   echo $! >"$TB/smtp-sink.pid"
 }
 
@@ -521,8 +543,7 @@ start_python_server() {
   fi
   [ -x /usr/bin/python3 ] || die "/usr/bin/python3 missing (run: $0 install)"
   printf '%s\n' "$stamp" >"$TB/$name.stamp"
-  MVSMTP_TESTBED=$TB setsid /usr/bin/python3 "$HERE/$script" \
-    </dev/null >"$LOG/$name.log" 2>&1 &
+  daemon "$LOG/$name.log" env MVSMTP_TESTBED="$TB" /usr/bin/python3 "$HERE/$script"
   echo $! >"$TB/$name.pid"
 }
 
