@@ -51,7 +51,7 @@ import urllib.request
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "tests", "support"))
 import secrets_scan  # noqa: E402  (tests/support/secrets_scan.py, shared with tests/secrets/scan_suite.py)
-from rig_paths import BUILD, CA, CLI, LIB, MAILDIR, RIG_LOG, TESTBED  # noqa: E402
+from rig_paths import BUILD, CA, CLI, LIB, MAILDIR, RIG_LOG, TESTBED, reachable  # noqa: E402
 OAUTH = "https://127.0.0.1:9443"
 SMTP_PORT, OAUTH_PORT = 2587, 9443
 MAILBOX = "testuser@example.test"
@@ -846,14 +846,6 @@ def case_scan(log_offsets, subjects):
 
 
 # ---------------------------------------------------------------------------------------------------------
-def reachable(port):
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=2):
-            return True
-    except OSError:
-        return False
-
-
 def main():
     if not (reachable(SMTP_PORT) and reachable(OAUTH_PORT)):
         print("skipped: the rig's 127.0.0.1:%d and 127.0.0.1:%d are not both reachable "

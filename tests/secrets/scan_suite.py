@@ -37,7 +37,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 sys.path.insert(0, os.path.join(ROOT, "tests", "support"))
 import secrets_scan  # noqa: E402
 
-from rig_paths import BUILD, CA, CLI, LIB, MAILDIR, RIG_LOG, TESTBED  # noqa: E402
+from rig_paths import BUILD, CA, CLI, LIB, MAILDIR, RIG_LOG, TESTBED, reachable  # noqa: E402
 USER, RIGHT = "testuser@example.test", "testpass"
 RUN_ID = secrets.token_hex(4)
 AM, VM = "\x1e", "\x1d"
@@ -355,14 +355,6 @@ def case_scan(log_offsets):
     tag = "KNOWN: " if found and known else ""
     check("%sscan: no password, AUTH blob or token in any RESULT, REPLY, transcript, output, outbox file, "
           "message or log" % tag, not found, "%d hits" % len(found))
-
-
-def reachable(port):
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=2):
-            return True
-    except OSError:
-        return False
 
 
 def main():

@@ -226,6 +226,30 @@ EOF
 }
 
 # ---------------------------------------------------------------- Dovecot (SASL only)
+# dovecot_sasl_service SOCKET: the end of both instances' configurations — the static userdb,
+# no per-client auth penalty, and the auth socket Postfix uses (private/SOCKET)
+dovecot_sasl_service() {
+  cat <<EOF
+userdb {
+  driver = static
+  args = uid=vmail gid=vmail home=$TB/vmail/%d/%n
+}
+service anvil {
+  # no per-client auth penalty
+  unix_listener anvil-auth-penalty {
+    mode = 0
+  }
+}
+service auth {
+  unix_listener /var/spool/postfix/private/$1 {
+    mode = 0660
+    user = postfix
+    group = postfix
+  }
+}
+EOF
+}
+
 start_dovecot() {
   mkdir -p "$TB/dovecot/state" "$DRUN"
   # {PLAIN} storage so CRAM-MD5 works too
@@ -251,23 +275,7 @@ passdb {
   driver = passwd-file
   args = scheme=PLAIN username_format=%u $TB/dovecot/users
 }
-userdb {
-  driver = static
-  args = uid=vmail gid=vmail home=$TB/vmail/%d/%n
-}
-service anvil {
-  # no per-client auth penalty either
-  unix_listener anvil-auth-penalty {
-    mode = 0
-  }
-}
-service auth {
-  unix_listener /var/spool/postfix/private/auth {
-    mode = 0660
-    user = postfix
-    group = postfix
-  }
-}
+$(dovecot_sasl_service auth)
 EOF
   dovecot_up "$DCONF" "$DRUN" dovecot
 }
@@ -335,22 +343,7 @@ passdb {
   mechanisms = xoauth2 oauthbearer
   args = $d/oauth2.conf.ext
 }
-userdb {
-  driver = static
-  args = uid=vmail gid=vmail home=$TB/vmail/%d/%n
-}
-service anvil {
-  unix_listener anvil-auth-penalty {
-    mode = 0
-  }
-}
-service auth {
-  unix_listener /var/spool/postfix/private/auth-oauth {
-    mode = 0660
-    user = postfix
-    group = postfix
-  }
-}
+$(dovecot_sasl_service auth-oauth)
 EOF
   dovecot_up "$OCONF" "$ORUN" dovecot-oauth
 }
