@@ -233,6 +233,15 @@ def exercise_mode(engine, work, mode, port, capture_dir):
     check("%s: SMTP.SENDMAIL from TCL" % mode, out.strip().startswith("OK") and len(find(captured(capture_dir), "verb %s tcl" % tag)) == 1, out)
     rc, out = engine.tcl(account, 'SMTP.SENDMAIL SERVER 127.0.0.1:%d TLS off TO alice@example.test SUBJECT x BODY y' % port)
     check("%s: SMTP.SENDMAIL without FROM says how to fix it" % mode, "ERROR 63" in out and "FROM" in out, out)
+    # keywords added with issue 9: MAX.SIZE (a local limit, MESSAGE.TOO.LARGE) and FINAL.TIMEOUT
+    rc, out = engine.tcl(account, 'SMTP.SENDMAIL SERVER 127.0.0.1:%d TLS off FROM a@example.test TO alice@example.test '
+                                  'SUBJECT "too big %s" BODY "%s" MAX.SIZE 1K' % (port, tag, "x" * 1500))
+    check("%s: SMTP.SENDMAIL MAX.SIZE 1K refuses a bigger message locally (34)" % mode,
+          "ERROR 34" in out and not find(captured(capture_dir), "too big %s" % tag), out)
+    rc, out = engine.tcl(account, 'SMTP.SENDMAIL SERVER 127.0.0.1:%d TLS off FROM a@example.test TO alice@example.test '
+                                  'SUBJECT "final %s" BODY "y" FINAL.TIMEOUT 30' % (port, tag))
+    check("%s: SMTP.SENDMAIL takes FINAL.TIMEOUT" % mode,
+          out.strip().startswith("OK") and len(find(captured(capture_dir), "final %s" % tag)) == 1, out)
     rc, out = engine.tcl(account, "SMTP.TEST SERVER 127.0.0.1:%d TLS off RCPT alice@example.test" % port)
     check("%s: SMTP.TEST: relay PASS, auth SKIP without a user" % mode,
           "PASS relay" in out and "SKIP auth" in out and "PASS auth" not in out, out)
