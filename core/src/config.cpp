@@ -5,6 +5,7 @@
 #include <Poco/Environment.h>
 #include <Poco/File.h>
 #include <Poco/Path.h>
+#include <Poco/Net/IPAddress.h>
 #include <Poco/Util/IniFileConfiguration.h>
 
 #include <algorithm>
@@ -108,6 +109,7 @@ bool parse_bool(const std::string& key, const std::string& value) {
 
 struct Pending {
     bool port_set = false;
+    bool tls_set = false;
     bool smtps_scheme = false;  // the server in force was given as smtps://
     std::string password_file;
     std::string client_secret_file;
@@ -163,6 +165,23 @@ void finish_oauth(Profile& p, const Pending& pending) {
                                               "XOAUTH2 or OAUTHBEARER with oauth_grant");
 }
 
+// dns_server: "host[:port]" or "[v6]:port", comma-separated; c-ares would take more (and
+// silently ignore what it cannot read), so the list is checked here.
+void check_dns_servers(const std::string& value) {
+    std::size_t pos = 0;
+    while (pos <= value.size() && !value.empty()) {
+        const std::size_t end = std::min(value.find(',', pos), value.size());
+        const std::string one = trim(value.substr(pos, end - pos));
+        pos = end + 1;
+        const ServerAddress s = one.empty() ? ServerAddress{} : parse_server(one);
+        Poco::Net::IPAddress ip;
+        if (one.empty() || s.scheme_given || !Poco::Net::IPAddress::tryParse(s.host, ip))
+            throw Error(ErrorCode::BadOption, "dns_server must list IP addresses with optional ports, e.g. "
+                                              "127.0.0.1:53,[::1]:53 (got \"" + value + "\")");
+        if (end == value.size()) break;
+    }
+}
+
 void apply(Profile& p, const std::string& key, const std::string& value, Pending& pending) {
     bool& port_set = pending.port_set;
     std::string& password_file = pending.password_file;
@@ -181,6 +200,19 @@ void apply(Profile& p, const std::string& key, const std::string& value, Pending
         const auto mode = parse_tls_mode(value);
         if (!mode) throw Error(ErrorCode::BadOption, "tls must be required, opportunistic, off or implicit (got \"" + value + "\")");
         p.tls = *mode;
+        pending.tls_set = true;
+    } else if (key == "delivery") {
+        const std::string v = ascii_lower(value);
+        if (v.empty() || v == "relay") p.delivery = Delivery::Relay;
+        else if (v == "direct" || v == "mx") p.delivery = Delivery::Direct;
+        else throw Error(ErrorCode::BadOption, "delivery must be relay or direct (got \"" + value + "\")");
+    } else if (key == "dns_server") {
+        check_dns_servers(value);
+        p.dns.servers = value;
+    } else if (key == "dns_timeout") {
+        if (!value.empty()) p.dns.timeout_ms = parse_int(key, value, 1, 3600) * 1000;
+    } else if (key == "mx_port") {
+        if (!value.empty()) p.mx_port = parse_int(key, value, 1, 65535);
     } else if (key == "user") {
         p.user = value;
     } else if (key == "password") {
@@ -275,6 +307,7 @@ const std::vector<std::string>& profile_keys() {
         "server", "port", "tls", "user", "password", "password_file", "auth",
         "allow_plaintext_auth", "from", "helo", "ca_file", "connect_timeout", "timeout", "final_timeout",
         "outbox", "charset", "transcript", "keepalive", "pipelining", "max_size",
+        "delivery", "dns_server", "dns_timeout", "mx_port",
         "oauth_grant", "oauth_provider", "oauth_tenant", "oauth_authority", "oauth_client_id",
         "oauth_client_secret", "oauth_client_secret_file", "oauth_client_certificate", "oauth_client_key",
         "oauth_scope", "oauth_token_url", "oauth_device_url", "oauth_ca_file", "oauth_cache",
@@ -379,6 +412,12 @@ Profile load_profile(const ProfileRequest& request) {
         if (p.tls == TlsMode::Off)
             throw Error(ErrorCode::BadOption, "server is smtps:// (implicit TLS) but tls=off; use smtp:// for an unencrypted server");
         p.tls = TlsMode::Implicit;
+    }
+    if (p.delivery == Delivery::Direct) {
+        if (p.tls == TlsMode::Implicit)
+            throw Error(ErrorCode::BadOption, "delivery = direct talks to mail exchangers on port 25 with STARTTLS: "
+                                              "tls must be opportunistic (the default there), required or off");
+        if (!pending.tls_set) p.tls = TlsMode::Opportunistic;
     }
     if (!pending.password_file.empty()) p.password = read_password_file(pending.password_file);
     if (!pending.port_set) p.port = p.tls == TlsMode::Implicit ? 465 : 587;

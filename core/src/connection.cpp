@@ -43,6 +43,7 @@ constexpr int kWantWrite = Poco::Net::SecureStreamSocket::ERR_SSL_WANT_WRITE;
 struct Connection::Impl {
     Poco::Net::StreamSocket plain;
     std::unique_ptr<Poco::Net::SecureStreamSocket> secure;
+    std::string unverified;  // accept_unverified: why the certificate did not verify
     bool open = false;
 
     int fd() const { return static_cast<int>(plain.impl()->sockfd()); }
@@ -120,7 +121,9 @@ void Connection::start_tls(const TlsSettings& settings, const std::string& host)
     const std::string name = settings.verify_name.empty() ? host : settings.verify_name;
     platform::SigpipeGuard guard;
     try {
-        impl_->secure = tls_handshake(impl_->plain, name, settings.ca_file, timeouts_, peer_);
+        impl_->unverified.clear();
+        impl_->secure = tls_handshake(impl_->plain, name, settings.ca_file, timeouts_, peer_,
+                                      settings.accept_unverified ? &impl_->unverified : nullptr);
     } catch (...) {
         close();
         throw;
@@ -129,13 +132,17 @@ void Connection::start_tls(const TlsSettings& settings, const std::string& host)
     note(Direction::Info, "TLS " + info.protocol + " " + info.cipher + ", certificate " +
                               info.peer_subject + " issued by " + info.peer_issuer +
                               ", expires " + info.peer_expires);
+    if (!info.unverified.empty())
+        note(Direction::Info, "TLS certificate NOT verified (opportunistic TLS, RFC 7435): " + info.unverified);
 }
 
 bool Connection::encrypted() const { return impl_->secure != nullptr; }
 
 TlsInfo Connection::tls_info() const {
     if (!impl_->secure) return {};
-    return tls::describe(*impl_->secure);
+    TlsInfo info = tls::describe(*impl_->secure);
+    info.unverified = impl_->unverified;
+    return info;
 }
 
 bool Connection::is_open() const { return impl_->open; }

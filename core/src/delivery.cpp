@@ -3,7 +3,9 @@
 
 #include <functional>
 
+#include "domain_groups.hpp"
 #include "mvsmtp/address.hpp"
+#include "mvsmtp/direct.hpp"
 #include "mvsmtp/envelope.hpp"
 #include "mvsmtp/mime.hpp"
 #include "mvsmtp/outbox.hpp"
@@ -133,6 +135,18 @@ DeliveryReport deliver_each(const Message& message, const Profile& profile, Tran
         std::vector<Message> copies = separate_copies(message);
         for (auto& c : copies) ready_for_sending(c, profile);
         DeliveryReport report;
+        if (profile.delivery == Delivery::Direct) {
+            for (const auto& c : copies) {
+                DeliveryReport one = deliver_direct(c, profile, transcript);
+                report.message_ids.push_back(c.message_id);
+                for (auto& r : one.recipients) report.recipients.push_back(std::move(r));
+                for (auto& n : one.notes) report.notes.push_back(std::move(n));
+                report.size += one.size;
+                if (!report.tls.active) report.tls = one.tls;
+            }
+            conclude_report(report, "delivered to the recipients' mail exchangers");
+            return report;
+        }
         if (!profile.has_server()) {
             for (const auto& c : copies) {
                 const std::string path = store_in_outbox(c, profile.outbox);
@@ -170,6 +184,7 @@ DeliveryReport failure_report(ErrorCode code, const std::string& message) noexce
 }
 
 DeliveryReport deliver(Message message, const Profile& profile, TranscriptHook transcript) noexcept {
+    if (profile.delivery == Delivery::Direct) return deliver_direct(std::move(message), profile, std::move(transcript));
     return guarded_report([&] {
         DeliveryReport report;
         ready_for_sending(message, profile);

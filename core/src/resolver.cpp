@@ -2,12 +2,12 @@
 #include "resolver.hpp"
 
 #include <ares.h>
+#include <arpa/nameser.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 
-#include <chrono>
 #include <cstdlib>
 #include <mutex>
 
@@ -16,16 +16,17 @@
 namespace mvsmtp {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using Clock = DnsClock;
 
 struct Lookup {
     bool done = false;
     int status = ARES_ETIMEOUT;
     std::vector<Poco::Net::IPAddress> addresses;
     std::string canonical;
+    std::vector<MxRecord> mx;
 };
 
-void on_result(void* arg, int status, int /*timeouts*/, struct ares_addrinfo* result) {
+void on_addresses(void* arg, int status, int /*timeouts*/, struct ares_addrinfo* result) {
     auto* lookup = static_cast<Lookup*>(arg);
     lookup->done = true;
     lookup->status = status;
@@ -56,6 +57,26 @@ void on_result(void* arg, int status, int /*timeouts*/, struct ares_addrinfo* re
     ares_freeaddrinfo(result);
 }
 
+void on_mx(void* arg, int status, int /*timeouts*/, unsigned char* answer, int length) {
+    auto* lookup = static_cast<Lookup*>(arg);
+    lookup->done = true;
+    lookup->status = status;
+    if (status != ARES_SUCCESS || !answer) return;
+    ares_mx_reply* replies = nullptr;
+    lookup->status = ares_parse_mx_reply(answer, length, &replies);
+    try {
+        for (const ares_mx_reply* r = replies; r; r = r->next) {
+            std::string host = r->host ? r->host : "";
+            if (host == ".") host.clear();
+            if (!host.empty() && host.back() == '.') host.pop_back();
+            lookup->mx.push_back({r->priority, host});
+        }
+    } catch (...) {
+        lookup->status = ARES_ENOMEM;
+    }
+    if (replies) ares_free_data(replies);
+}
+
 // c-ares's sockets must not leak into commands the host process starts (EXECUTE SH).
 int close_on_exec(ares_socket_t fd, int /*type*/, void* /*data*/) {
     const int flags = fcntl(fd, F_GETFD);
@@ -63,9 +84,16 @@ int close_on_exec(ares_socket_t fd, int /*type*/, void* /*data*/) {
     return ARES_SUCCESS;
 }
 
+std::string configured_servers(const std::string& servers) {
+    if (!servers.empty()) return servers;
+    // Tests only: a DNS server on loopback instead of resolv.conf's (see resolver.hpp).
+    const char* test = std::getenv("MVSMTP_TEST_DNS_SERVER");
+    return test ? test : "";
+}
+
 class Channel {
 public:
-    Channel() {
+    explicit Channel(const std::string& servers) {
         static std::once_flag once;
         static int init_status = ARES_SUCCESS;
         std::call_once(once, [] { init_status = ares_library_init(ARES_LIB_INIT_ALL); });
@@ -79,9 +107,8 @@ public:
         status_ = ares_init_options(&channel_, &options, ARES_OPT_LOOKUPS);
         if (status_ != ARES_SUCCESS) return;
         ares_set_socket_callback(channel_, close_on_exec, nullptr);
-        // Tests only: a DNS server on loopback instead of resolv.conf's (see resolver.hpp).
-        if (const char* server = std::getenv("MVSMTP_TEST_DNS_SERVER"); server && *server)
-            status_ = ares_set_servers_ports_csv(channel_, server);
+        const std::string use = configured_servers(servers);
+        if (!use.empty()) status_ = ares_set_servers_ports_csv(channel_, use.c_str());
     }
     ~Channel() {
         if (channel_) ares_destroy(channel_);  // cancels what is still running
@@ -90,13 +117,23 @@ public:
     Channel& operator=(const Channel&) = delete;
     int status() const { return status_; }
 
-    // Runs the lookup until it answers or the deadline passes (then ARES_ETIMEOUT).
-    void run(const std::string& host, int flags, Lookup& lookup, Clock::time_point deadline) {
+    void addresses(const std::string& host, int flags, Lookup& lookup, Clock::time_point deadline) {
         ares_addrinfo_hints hints{};
         hints.ai_family = AF_UNSPEC;  // A and AAAA
         hints.ai_socktype = SOCK_STREAM;
         hints.ai_flags = flags;
-        ares_getaddrinfo(channel_, host.c_str(), nullptr, &hints, on_result, &lookup);
+        ares_getaddrinfo(channel_, host.c_str(), nullptr, &hints, on_addresses, &lookup);
+        wait(lookup, deadline);
+    }
+
+    void mx(const std::string& domain, Lookup& lookup, Clock::time_point deadline) {
+        ares_query(channel_, domain.c_str(), ns_c_in, ns_t_mx, on_mx, &lookup);
+        wait(lookup, deadline);
+    }
+
+private:
+    // Drives the channel until the lookup answers or the deadline passes (then ARES_ETIMEOUT).
+    void wait(Lookup& lookup, Clock::time_point deadline) {
         while (!lookup.done) {
             const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
             if (left <= 0) break;
@@ -134,13 +171,12 @@ public:
             }
         }
         if (!lookup.done) {
-            ares_cancel(channel_);  // calls on_result with ARES_ECANCELLED
+            ares_cancel(channel_);  // calls the callback with ARES_ECANCELLED
             lookup.status = ARES_ETIMEOUT;
             lookup.done = true;
         }
     }
 
-private:
     ares_channel channel_ = nullptr;
     int status_ = ARES_SUCCESS;
 };
@@ -150,27 +186,82 @@ std::string seconds_text(int ms) {
     return std::to_string(tenths / 10) + (tenths % 10 ? "." + std::to_string(tenths % 10) : "") + " s";
 }
 
+// c-ares's status as what it says about the domain.
+DnsStatus status_of(int ares_status) {
+    switch (ares_status) {
+        case ARES_SUCCESS: return DnsStatus::Ok;
+        case ARES_ENODATA: return DnsStatus::NoData;
+        case ARES_ENOTFOUND: return DnsStatus::NoDomain;
+        default: return DnsStatus::Unavailable;  // ESERVFAIL, EREFUSED, ECONNREFUSED, ETIMEOUT, ...
+    }
+}
+
+std::string word_for(int ares_status) {
+    switch (ares_status) {
+        case ARES_ENODATA: return "no record";
+        case ARES_ENOTFOUND: return "NXDOMAIN";
+        case ARES_ESERVFAIL: return "SERVFAIL";
+        case ARES_EREFUSED: return "REFUSED";
+        case ARES_ETIMEOUT:
+        case ARES_ECANCELLED: return "no answer in time";
+        case ARES_ECONNREFUSED: return "the DNS server refused the connection";
+        default: return ares_strerror(ares_status);
+    }
+}
+
+template <typename T>
+DnsAnswer<T> answer_of(int channel_status, const Lookup& lookup, std::vector<T> records) {
+    DnsAnswer<T> a;
+    const int status = channel_status != ARES_SUCCESS ? channel_status : lookup.status;
+    a.status = channel_status != ARES_SUCCESS ? DnsStatus::Unavailable : status_of(status);
+    if (a.status == DnsStatus::Ok && records.empty()) a.status = DnsStatus::NoData;
+    a.text = channel_status != ARES_SUCCESS ? std::string("resolver: ") + ares_strerror(channel_status) : word_for(status);
+    a.records = std::move(records);
+    return a;
+}
+
 }  // namespace
+
+std::string resolver_in_use(const std::string& servers) {
+    const std::string use = configured_servers(servers);
+    return use.empty() ? "/etc/resolv.conf" : use;
+}
+
+DnsAnswer<Poco::Net::IPAddress> query_addresses(const std::string& host, const std::string& servers,
+                                                Clock::time_point deadline) {
+    Lookup lookup;
+    int channel_status;
+    {
+        Channel channel(servers);
+        channel_status = channel.status();
+        if (channel_status == ARES_SUCCESS) channel.addresses(host, 0, lookup, deadline);
+    }
+    return answer_of(channel_status, lookup, std::move(lookup.addresses));
+}
+
+DnsAnswer<MxRecord> query_mx(const std::string& domain, const std::string& servers, Clock::time_point deadline) {
+    Lookup lookup;
+    int channel_status;
+    {
+        Channel channel(servers);
+        channel_status = channel.status();
+        if (channel_status == ARES_SUCCESS) channel.mx(domain, lookup, deadline);
+    }
+    return answer_of(channel_status, lookup, std::move(lookup.mx));
+}
 
 std::vector<Poco::Net::IPAddress> resolve_host(const std::string& host, int timeout_ms, const std::string& what) {
     Poco::Net::IPAddress literal;
     if (Poco::Net::IPAddress::tryParse(host, literal)) return {literal};
     const auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms > 0 ? timeout_ms : 1);
-    Lookup lookup;
-    {
-        Channel channel;
-        if (channel.status() != ARES_SUCCESS)
-            throw Error(ErrorCode::DnsFailed, "cannot resolve " + what + " " + host + ": resolver: " +
-                                                  ares_strerror(channel.status()));
-        channel.run(host, 0, lookup, deadline);
-    }
-    if (lookup.status == ARES_ETIMEOUT || lookup.status == ARES_ECANCELLED)
+    const DnsAnswer<Poco::Net::IPAddress> a = query_addresses(host, "", deadline);
+    if (a.status == DnsStatus::Ok) return a.records;
+    if (a.text == "no answer in time")
         throw Error(ErrorCode::DnsFailed, "cannot resolve " + what + " " + host + ": no answer from the DNS within " +
                                               seconds_text(timeout_ms));
-    if (lookup.status != ARES_SUCCESS)
-        throw Error(ErrorCode::DnsFailed, "cannot resolve " + what + " " + host + ": " + ares_strerror(lookup.status));
-    if (lookup.addresses.empty()) throw Error(ErrorCode::DnsFailed, "no address for " + what + " " + host);
-    return lookup.addresses;
+    if (a.status == DnsStatus::NoData) throw Error(ErrorCode::DnsFailed, "no address for " + what + " " + host);
+    throw Error(ErrorCode::DnsFailed, "cannot resolve " + what + " " + host + ": " +
+                                          (a.status == DnsStatus::NoDomain ? std::string("Domain name not found") : a.text));
 }
 
 bool canonical_name(const std::string& host, int timeout_ms, std::string& canonical) noexcept {
@@ -178,9 +269,9 @@ bool canonical_name(const std::string& host, int timeout_ms, std::string& canoni
         const auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms > 0 ? timeout_ms : 1);
         Lookup lookup;
         {
-            Channel channel;
+            Channel channel("");
             if (channel.status() != ARES_SUCCESS) return false;
-            channel.run(host, ARES_AI_CANONNAME, lookup, deadline);
+            channel.addresses(host, ARES_AI_CANONNAME, lookup, deadline);
         }
         if (lookup.status != ARES_SUCCESS || lookup.canonical.empty()) return false;
         canonical = lookup.canonical;

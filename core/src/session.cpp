@@ -89,6 +89,10 @@ Session::Session(SessionSettings settings)
 
 Session::~Session() { connection_.close(); }
 
+const std::string& Session::connect_target() const {
+    return settings_.connect_address.empty() ? settings_.host : settings_.connect_address;
+}
+
 bool Session::is_open() const { return connection_.is_open() && !broken_; }
 
 const Reply& Session::took(Reply reply) {
@@ -122,7 +126,7 @@ void Session::open() {
     broken_ = false;
     server_closing_ = false;
     try {
-        connection_.connect(settings_.host, settings_.port);
+        connection_.connect(connect_target(), settings_.port);
         if (settings_.tls.mode == TlsMode::Implicit) connection_.start_tls(settings_.tls, settings_.host);
         greet();
         hello();
@@ -610,11 +614,29 @@ void Session::run_transaction(SendResult& result, Transaction& t) {
     }
 }
 
-SendResult Session::send(const Message& message) {
+SendResult Session::send(const Message& message) { return send_to(message, message.envelope_recipients()); }
+
+ProbeResult Session::probe(const std::string& sender, const std::vector<std::string>& recipients) {
+    platform::SigpipeGuard guard;
+    if (!is_open()) throw Error(ErrorCode::ConnectionLost, "SMTP session is not open");
+    ProbeResult result;
+    result.mail = command(command::mail_from(sender));
+    if (server_closing_) fail(classify_reply(result.mail, Stage::MailFrom), "the server is closing", result.mail);
+    if (result.mail.code == 250) {
+        for (const auto& r : recipients) {
+            result.rcpt.push_back(command(command::rcpt_to(r)));
+            if (server_closing_) fail(classify_reply(result.rcpt.back(), Stage::RcptTo), "the server is closing", result.rcpt.back());
+        }
+    }
+    reset_transaction();
+    return result;
+}
+
+SendResult Session::send_to(const Message& message, const std::vector<std::string>& recipients) {
     platform::SigpipeGuard guard;  // one guard for the whole transaction (they nest)
     data_started_ = false;
     if (!is_open()) throw Error(ErrorCode::ConnectionLost, "SMTP session is not open");
-    Transaction t = begin(message, message.envelope_recipients());
+    Transaction t = begin(message, recipients);
     SendResult result;
     for (const auto& a : t.recipients) result.recipients.push_back({a, false, ErrorCode::Ok, Reply{}});
     // A failure before DATA of the first transaction throws: nothing can have been delivered.
@@ -772,7 +794,7 @@ Reply Session::open_manual() {
     broken_ = false;
     server_closing_ = false;
     try {
-        connection_.connect(settings_.host, settings_.port);
+        connection_.connect(connect_target(), settings_.port);
         if (settings_.tls.mode == TlsMode::Implicit) connection_.start_tls(settings_.tls, settings_.host);
         return read_reply();
     } catch (const Error&) {

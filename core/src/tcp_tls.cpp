@@ -7,6 +7,7 @@
 #include <Poco/Net/SocketAddress.h>
 
 #include <chrono>
+#include <optional>
 #include <vector>
 
 #include "mvsmtp/error.hpp"
@@ -70,8 +71,11 @@ void handshake_until(Poco::Net::SecureStreamSocket& secure, int fd, std::chrono:
 
 std::unique_ptr<Poco::Net::SecureStreamSocket> tls_handshake(Poco::Net::StreamSocket& plain, const std::string& name,
                                                              const std::string& ca_file, const Timeouts& timeouts,
-                                                             const std::string& peer) {
+                                                             const std::string& peer, std::string* unverified) {
     auto context = tls::client_context(ca_file);
+    std::string tolerated;
+    std::optional<tls::TolerateUnverified> tolerate;
+    if (unverified) tolerate.emplace(tolerated);
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeouts.io_ms);
     std::unique_ptr<Poco::Net::SecureStreamSocket> secure;
     bool was_blocking = true;
@@ -105,7 +109,11 @@ std::unique_ptr<Poco::Net::SecureStreamSocket> tls_handshake(Poco::Net::StreamSo
         throw Error(ErrorCode::TlsFailed, "TLS handshake with " + peer + " failed: " + text + hint);
     }
     std::string why;
-    if (!tls::certificate_matches(*secure, name, why)) throw Error(ErrorCode::TlsCertificate, why);
+    if (!tls::certificate_matches(*secure, name, why)) {
+        if (!unverified) throw Error(ErrorCode::TlsCertificate, why);
+        tolerated += (tolerated.empty() ? "" : "; ") + why;
+    }
+    if (unverified) *unverified = tolerated;
     return secure;
 }
 

@@ -31,8 +31,10 @@ Poco::Net::StreamSocket tcp_connect(const std::string& host, int port, const Tim
 
 // TLS client handshake on `plain`, verified against `name`, under one deadline; `plain` is
 // left in the blocking mode it had. On failure the caller closes.
+// With `unverified` set (opportunistic direct delivery only), a certificate that does not
+// verify or does not match `name` is accepted and the reason written there instead.
 std::unique_ptr<Poco::Net::SecureStreamSocket> tls_handshake(Poco::Net::StreamSocket& plain, const std::string& name,
                                                              const std::string& ca_file, const Timeouts& timeouts,
-                                                             const std::string& peer);
+                                                             const std::string& peer, std::string* unverified = nullptr);
 
 }  // namespace mvsmtp

@@ -4,7 +4,10 @@
 #include <Poco/DateTimeFormatter.h>
 #include <Poco/File.h>
 #include <Poco/Net/IPAddress.h>
+#include <Poco/Delegate.h>
+#include <Poco/Net/SSLManager.h>
 #include <Poco/Net/Session.h>
+#include <Poco/Net/VerificationErrorArgs.h>
 #include <Poco/Net/X509Certificate.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
@@ -15,6 +18,31 @@
 #include "mvsmtp/error.hpp"
 
 namespace mvsmtp::tls {
+namespace {
+
+thread_local std::string* tolerated_reason = nullptr;
+
+// Poco's verify callback asks this (through SSLManager's ClientVerificationError event) what
+// to do with a chain OpenSSL could not verify: refuse, unless TolerateUnverified is active on
+// this thread.
+void on_verification_error(const void*, Poco::Net::VerificationErrorArgs& args) {
+    if (!tolerated_reason) return;
+    if (tolerated_reason->empty())
+        *tolerated_reason = args.errorMessage() + " (certificate " + args.certificate().subjectName() + ")";
+    args.setIgnoreError(true);
+}
+
+}  // namespace
+
+TolerateUnverified::TolerateUnverified(std::string& why) : previous_(tolerated_reason) {
+    static std::once_flag once;
+    std::call_once(once, [] {
+        Poco::Net::SSLManager::instance().ClientVerificationError += Poco::delegate(&on_verification_error);
+    });
+    tolerated_reason = &why;
+}
+
+TolerateUnverified::~TolerateUnverified() { tolerated_reason = previous_; }
 
 Poco::Net::Context::Ptr client_context(const std::string& ca_file) {
     static std::mutex mutex;

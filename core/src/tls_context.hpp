@@ -20,4 +20,18 @@ bool certificate_matches(Poco::Net::SecureStreamSocket& socket, const std::strin
 
 TlsInfo describe(Poco::Net::SecureStreamSocket& socket);
 
+// While one exists, a certificate chain that does not verify in a handshake on this thread is
+// accepted and the first reason is written to `why` (opportunistic TLS for direct delivery);
+// handshakes on other threads, or outside its lifetime, are verified as always.
+class TolerateUnverified {
+public:
+    explicit TolerateUnverified(std::string& why);
+    ~TolerateUnverified();
+    TolerateUnverified(const TolerateUnverified&) = delete;
+    TolerateUnverified& operator=(const TolerateUnverified&) = delete;
+
+private:
+    std::string* previous_;
+};
+
 }  // namespace mvsmtp::tls

@@ -26,10 +26,15 @@
 
 #include "mvsmtp/auth.hpp"
 #include "mvsmtp/connection.hpp"
+#include "mvsmtp/mx_lookup.hpp"
 #include "mvsmtp/oauth_settings.hpp"
 #include "mvsmtp/tls.hpp"
 
 namespace mvsmtp {
+
+// relay: through the profile's server (or to the outbox without one); direct: to each
+// recipient domain's mail exchangers on port 25, no AUTH (direct.hpp).
+enum class Delivery { Relay, Direct };
 
 struct Profile {
     std::string name;            // section used ("" when none)
@@ -55,6 +60,11 @@ struct Profile {
     std::uint64_t max_size = kDefaultMaxSize;
     static constexpr std::uint64_t kDefaultMaxSize = 100ull * 1024 * 1024;
     OAuthSettings oauth;         // oauth_* keys: the AUTH secret is an access token obtained here
+    Delivery delivery = Delivery::Relay;  // delivery = relay | direct
+    DnsSettings dns;             // dns_server, dns_timeout: MX lookups of direct delivery and SMTP.VERIFY
+    int mx_port = 25;            // mx_port: the exchangers' port (tests use another)
+    // direct delivery: tls defaults to opportunistic (STARTTLS when offered, an unverifiable
+    // certificate reported, not refused); an explicit tls = required refuses both.
 
     bool has_server() const { return !host.empty(); }
 };

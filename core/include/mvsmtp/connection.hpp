@@ -49,6 +49,7 @@ struct TlsInfo {
     std::string protocol;       // "TLSv1.3"
     std::string cipher;
     std::string peer_subject, peer_issuer, peer_expires;
+    std::string unverified;     // accept_unverified: why the certificate did not verify; "" = verified
 };
 
 class Connection : public ByteSink {

@@ -35,7 +35,9 @@
 namespace mvsmtp {
 
 struct SessionSettings {
-    std::string host;
+    std::string host;                      // the server's name: TLS checks the certificate against it
+    std::string connect_address;           // an IP literal to connect to instead of resolving host
+                                           // (direct delivery: the exchanger's address just looked up)
     int port = 587;
     TlsSettings tls;
     std::optional<Credentials> credentials;
@@ -58,6 +60,18 @@ struct RecipientResult {
     // Which transaction of the message (1, 2, ...) took this recipient: more than 1 when
     // the server deferred it with 452/552 "too many recipients"; 0 when not accepted.
     int transaction = 0;
+    // Direct delivery and SMTP.VERIFY (delivery.hpp's outcome classes): 1 DNS unavailable,
+    // 2 exchangers unreachable, 3 no mail server, 4 sender rejected, 5 recipient rejected,
+    // 6 accepted; 0 = not classified (relay, or outcome unknown after the final dot).
+    int outcome = 0;
+    std::string exchanger = {};  // "mx1.example.com [192.0.2.25]": who answered (direct delivery)
+    int catch_all = -1;     // SMTP.VERIFY: 1 the domain accepts any address, 0 it does not, -1 unknown
+};
+
+// SMTP.VERIFY's conversation up to RCPT TO: the replies, one per recipient asked.
+struct ProbeResult {
+    Reply mail;
+    std::vector<Reply> rcpt;  // empty when MAIL was refused
 };
 
 struct SendResult {
@@ -85,6 +99,11 @@ public:
     // caller drives the rest with raw_command(). Returns the greeting, whatever its code.
     Reply open_manual();
     SendResult send(const Message& message);
+    // send() to some of the message's recipients only (direct delivery: one domain's).
+    SendResult send_to(const Message& message, const std::vector<std::string>& recipients);
+    // MAIL FROM, one RCPT TO per recipient, then RSET: never DATA (address verification).
+    // Throws like send() for anything that ends the conversation.
+    ProbeResult probe(const std::string& sender, const std::vector<std::string>& recipients);
     // Several messages with one round trip each: message i's content and final dot leave in
     // the same write as message i+1's envelope (needs PIPELINING; else one by one). Never
     // throws for a network failure: messages not answered by then carry the error, and the
@@ -147,6 +166,7 @@ private:
     void lose_after_data(SendResult& result, const Transaction& t, const Error& e);
     // One whole transaction; throws only for a failure before DATA was accepted.
     void run_transaction(SendResult& result, Transaction& t);
+    const std::string& connect_target() const;
     void greet();
     void hello();
     void secure();

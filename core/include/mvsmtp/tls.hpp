@@ -30,6 +30,10 @@ struct TlsSettings {
     TlsMode mode = TlsMode::Required;
     std::string ca_file;      // PEM bundle or directory; empty → the system's CA store
     std::string verify_name;  // name the certificate must carry; empty → the host connected to
+    // Direct delivery with Opportunistic only (RFC 7435): a certificate that does not verify
+    // still gets an encrypted session, never a plaintext one; why it failed is kept in
+    // TlsInfo::unverified and reported. Never set for a relay or when TLS is Required.
+    bool accept_unverified = false;
 };
 
 }  // namespace mvsmtp
