@@ -18,7 +18,7 @@
 #                             are accepted, any other -> 550 5.1.1 User unknown (no AUTH)
 #   127.0.0.9:25     fault_servers.py "mx-silent.example.test": accepts, never sends a byte
 #   127.0.0.1:2500   smtp-sink (accepts and discards; no TLS, no AUTH)
-#   127.0.0.1:5353   dnsmasq (udp+tcp): MX/A/TXT records for example.test (list at start_dns);
+#   127.0.0.1:5353   dnsmasq (udp+tcp): MX/A/TXT records for example.test (list: dns_records);
 #                    names it does not know under example.test are NXDOMAIN, nothing is forwarded
 #                    out but dnsdown.example.test, to 5355 (so it is SERVFAIL)
 #   127.0.0.1:5355   fault_servers.py (udp+tcp): DNS answering every query SERVFAIL
@@ -31,7 +31,8 @@
 # On every Postfix listener: RCPT reject@example.test -> 550 5.1.1, tempfail@example.test -> 450 4.2.1.
 # Postfix log (one "disconnect from ... commands=N" line per session): $MVSMTP_TESTBED/log/postfix.log
 # Postfix delivery: $MVSMTP_TESTBED/vmail/<domain>/<user>/new (testuser, alice, bob, carol, dave at
-# example.test), any other address -> $MVSMTP_TESTBED/vmail/catchall/new. Nothing is relayed out.
+# example.test), any other address (alice@strict.example.test too) -> $MVSMTP_TESTBED/vmail/catchall/new.
+# Nothing is relayed out. (127.0.0.5 and 127.0.0.6 refuse MAIL, so their RCPT answers never come.)
 # aiosmtpd delivery (raw bytes as received): $MVSMTP_TESTBED/aiosmtpd-maildir/new
 # SASL users: testuser@example.test/testpass, alice@example.test/alicepass.
 # OAuth (2587): any username whose access token oauth_server.py (after POST /_test/reset) issued.
