@@ -5,6 +5,10 @@
 #include "support/testbed.hpp"
 
 #include <Poco/JSON/Array.h>
+#include <Poco/Net/NetException.h>
+#include <Poco/Net/SocketAddress.h>
+#include <Poco/Net/StreamSocket.h>
+#include <Poco/Timespan.h>
 
 #include <filesystem>
 #include <string>
@@ -75,6 +79,34 @@ else:
 print(json.dumps(out))
 )PY";
 
+// One cleartext session with a rig mail exchanger (HOST:25): EHLO, MAIL FROM, and when MAIL
+// is accepted an RCPT TO per further argument, then RSET and QUIT. Prints
+// {"mail": {"code", "text"}, "rcpt": {address: {"code", "text"}}}.
+const char* const kMxProbe = R"PY(
+import json, smtplib, sys
+
+host, rcpts = sys.argv[1], sys.argv[2:]
+reply = lambda r: {"code": r[0], "text": r[1].decode("utf-8", "replace")}
+s = smtplib.SMTP(host, 25, local_hostname="client.example.test", timeout=10)
+s.ehlo()
+out = {"mail": reply(s.mail("testuser@example.test")), "rcpt": {}}
+if out["mail"]["code"] == 250:
+    for rcpt in rcpts:
+        out["rcpt"][rcpt] = reply(s.rcpt(rcpt))
+    s.rset()
+s.quit()
+print(json.dumps(out))
+)PY";
+
+Poco::JSON::Object::Ptr mx_probe(const std::string& host, const std::vector<std::string>& rcpts = {}) {
+    std::vector<std::string> argv = {testbed::python(), "-c", kMxProbe, host};
+    argv.insert(argv.end(), rcpts.begin(), rcpts.end());
+    const auto r = testbed::run(argv);
+    BOOST_TEST_INFO("mx probe " << host << " stderr: " << r.err);
+    BOOST_REQUIRE_EQUAL(r.status, 0);
+    return testbed::parse_json_object(r.out);
+}
+
 Poco::JSON::Object::Ptr smtp_probe(const std::string& mode, const std::string& token = "") {
     const auto r = testbed::run({testbed::python(), "-c", kSmtpProbe, mode, testbed::ca_file(), token});
     BOOST_TEST_INFO("smtp probe " << mode << " stderr: " << r.err);
@@ -96,7 +128,8 @@ BOOST_AUTO_TEST_CASE(every_listener_is_up) {
     const std::vector<std::pair<std::string, int>> listeners = {
         {"127.0.0.1", 2525}, {"127.0.0.1", 2465}, {"127.0.0.1", 2526}, {"127.0.0.2", 25},
         {"127.0.0.3", 25},   {"127.0.0.1", 2500}, {"127.0.0.1", 8025}, {"127.0.0.1", 8465},
-        {"127.0.0.1", 5353}};
+        {"127.0.0.1", 5353}, {"127.0.0.5", 25},   {"127.0.0.6", 25},   {"127.0.0.7", 25},
+        {"127.0.0.9", 25},   {"127.0.0.1", 5355}, {"127.0.0.1", 5356}};
     for (const auto& [host, port] : listeners)
         BOOST_CHECK_MESSAGE(testbed::port_open(host, port),
                             host << ":" << port << " is not listening -- run tests/testbed/rig.sh start");
@@ -174,6 +207,48 @@ BOOST_AUTO_TEST_CASE(capture_server_keeps_crlf) {
                       "X-Capture-Auth: PLAIN testuser@example.test");
     BOOST_CHECK_EQUAL(raw->getArray("x-capture-rcpt-to")->getElement<std::string>(0),
                       "X-Capture-Rcpt-To: <alice@example.test>");
+}
+
+// The exchangers of direct (MX) delivery; tests/testbed/check_dns.py checks the DNS that
+// points at them (ctest integration.testbed_dns).
+BOOST_AUTO_TEST_CASE(mx_refuse_127_0_0_4_refuses_connections) {
+    Poco::Net::StreamSocket s;
+    BOOST_CHECK_THROW(s.connect(Poco::Net::SocketAddress("127.0.0.4", 25), Poco::Timespan(2, 0)),
+                      Poco::Net::ConnectionRefusedException);
+}
+
+BOOST_AUTO_TEST_CASE(mx_defer_127_0_0_5_answers_mail_with_450) {
+    const auto mail = mx_probe("127.0.0.5")->getObject("mail");
+    BOOST_CHECK_EQUAL(mail->getValue<int>("code"), 450);
+    BOOST_CHECK_EQUAL(mail->getValue<std::string>("text"),
+                      "4.3.2 <testuser@example.test>: Sender address rejected: Try again later");
+}
+
+BOOST_AUTO_TEST_CASE(mx_nosender_127_0_0_6_answers_mail_with_554) {
+    const auto mail = mx_probe("127.0.0.6")->getObject("mail");
+    BOOST_CHECK_EQUAL(mail->getValue<int>("code"), 554);
+    BOOST_CHECK_EQUAL(mail->getValue<std::string>("text"),
+                      "5.7.1 <testuser@example.test>: Sender address rejected: Access denied");
+}
+
+BOOST_AUTO_TEST_CASE(mx_strict_127_0_0_7_knows_its_users) {
+    const auto r = mx_probe("127.0.0.7", {"alice@strict.example.test", "bob@strict.example.test",
+                                          "nobody@strict.example.test"});
+    BOOST_REQUIRE_EQUAL(r->getObject("mail")->getValue<int>("code"), 250);
+    const auto rcpt = r->getObject("rcpt");
+    BOOST_CHECK_EQUAL(rcpt->getObject("alice@strict.example.test")->getValue<int>("code"), 250);
+    BOOST_CHECK_EQUAL(rcpt->getObject("bob@strict.example.test")->getValue<int>("code"), 250);
+    const auto nobody = rcpt->getObject("nobody@strict.example.test");
+    BOOST_CHECK_EQUAL(nobody->getValue<int>("code"), 550);
+    BOOST_CHECK_EQUAL(nobody->getValue<std::string>("text"),
+                      "5.1.1 <nobody@strict.example.test>: Recipient address rejected: User unknown (test rig)");
+}
+
+BOOST_AUTO_TEST_CASE(mx_silent_127_0_0_9_accepts_and_never_greets) {
+    Poco::Net::StreamSocket s;
+    s.connect(Poco::Net::SocketAddress("127.0.0.9", 25), Poco::Timespan(2, 0));
+    BOOST_CHECK_MESSAGE(!s.poll(Poco::Timespan(1, 0), Poco::Net::Socket::SELECT_READ),
+                        "127.0.0.9:25 sent something (or closed) within 1 s");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -11,16 +11,28 @@
 #                             (a second Dovecot checks the bearer token at 9443/introspect)
 #   127.0.0.2:25     Postfix  "mx1.example.test" (no AUTH)
 #   127.0.0.3:25     Postfix  "mx2.example.test" (no AUTH)
+#   127.0.0.4:25     nothing: "mx-refuse.example.test", connection refused (start/status check it)
+#   127.0.0.5:25     Postfix  "mx-defer.example.test": MAIL FROM -> 450 4.3.2 (no AUTH)
+#   127.0.0.6:25     Postfix  "mx-nosender.example.test": MAIL FROM -> 554 5.7.1 (no AUTH)
+#   127.0.0.7:25     Postfix  "mx-strict.example.test": of strict.example.test only alice and bob
+#                             are accepted, any other -> 550 5.1.1 User unknown (no AUTH)
+#   127.0.0.9:25     fault_servers.py "mx-silent.example.test": accepts, never sends a byte
 #   127.0.0.1:2500   smtp-sink (accepts and discards; no TLS, no AUTH)
-#   127.0.0.1:5353   dnsmasq (udp+tcp): MX/A/TXT records for example.test
+#   127.0.0.1:5353   dnsmasq (udp+tcp): MX/A/TXT records for example.test (list: dns_records);
+#                    names it does not know under example.test are NXDOMAIN, nothing is forwarded
+#                    out but dnsdown.example.test, to 5355 (so it is SERVFAIL)
+#   127.0.0.1:5355   fault_servers.py (udp+tcp): DNS answering every query SERVFAIL
+#   127.0.0.1:5356   fault_servers.py (udp+tcp): DNS that never answers
 #   127.0.0.1:8025   aiosmtpd capture server, STARTTLS, AUTH required  (capture_server.py)
 #   127.0.0.1:8465   aiosmtpd capture server, implicit TLS, AUTH required
 #   127.0.0.1:9443   HTTPS OAuth 2.0 authorization server for tests (oauth_server.py: token,
 #                    device code, introspection endpoints and a /_test/ control API)
 #
 # On every Postfix listener: RCPT reject@example.test -> 550 5.1.1, tempfail@example.test -> 450 4.2.1.
+# Postfix log (one "disconnect from ... commands=N" line per session): $MVSMTP_TESTBED/log/postfix.log
 # Postfix delivery: $MVSMTP_TESTBED/vmail/<domain>/<user>/new (testuser, alice, bob, carol, dave at
-# example.test), any other address -> $MVSMTP_TESTBED/vmail/catchall/new. Nothing is relayed out.
+# example.test), any other address (alice@strict.example.test too) -> $MVSMTP_TESTBED/vmail/catchall/new.
+# Nothing is relayed out. (127.0.0.5 and 127.0.0.6 refuse MAIL, so their RCPT answers never come.)
 # aiosmtpd delivery (raw bytes as received): $MVSMTP_TESTBED/aiosmtpd-maildir/new
 # SASL users: testuser@example.test/testpass, alice@example.test/alicepass.
 # OAuth (2587): any username whose access token oauth_server.py (after POST /_test/reset) issued.
@@ -41,10 +53,17 @@ RIGLOG="$LOG/rig.log"           # output of the commands this script runs
 # every socket the rig provides: "protocol address process-name"
 LISTENERS=("tcp 127.0.0.1:2525 master" "tcp 127.0.0.1:2465 master" "tcp 127.0.0.1:2526 master"
            "tcp 127.0.0.1:2587 master"
-           "tcp 127.0.0.2:25 master" "tcp 127.0.0.3:25 master" "tcp 127.0.0.1:2500 smtp-sink"
+           "tcp 127.0.0.2:25 master" "tcp 127.0.0.3:25 master"
+           "tcp 127.0.0.5:25 master" "tcp 127.0.0.6:25 master" "tcp 127.0.0.7:25 master"
+           "tcp 127.0.0.1:2500 smtp-sink"
            "tcp 127.0.0.1:8025 python3" "tcp 127.0.0.1:8465 python3"
            "tcp 127.0.0.1:9443 python3"
-           "tcp 127.0.0.1:5353 dnsmasq" "udp 127.0.0.1:5353 dnsmasq")
+           "tcp 127.0.0.1:5353 dnsmasq" "udp 127.0.0.1:5353 dnsmasq"
+           "tcp 127.0.0.1:5355 python3" "udp 127.0.0.1:5355 python3"
+           "tcp 127.0.0.1:5356 python3" "udp 127.0.0.1:5356 python3"
+           "tcp 127.0.0.9:25 python3")
+# sockets that must stay unbound: the "connection refused" mail exchanger
+ABSENT=("tcp 127.0.0.4:25")
 PACKAGES=(postfix dovecot-core python3-aiosmtpd openssl ca-certificates procps iproute2 tmux
           dnsmasq-base swaks libnet-ssleay-perl libio-socket-ssl-perl libauthen-sasl-perl curl
           python3-cryptography)
@@ -149,6 +168,17 @@ missing_listeners() {
   done
 }
 
+# bound_absent: one line per socket of ABSENT that something holds (it must be refused)
+bound_absent() {
+  local have entry proto addr owner
+  have=$(sockets)
+  for entry in "${ABSENT[@]}"; do
+    read -r proto addr <<<"$entry"
+    owner=$(awk -v p="$proto" -v a="$addr" '$1 == p && $2 == a { print $3; exit }' <<<"$have")
+    [ -z "$owner" ] || echo "$proto $addr (held by $owner, must be refused)"
+  done
+}
+
 # wait_listeners: until every socket is up; fails at once if a server we started has died
 wait_listeners() {
   local i missing=""
@@ -158,6 +188,7 @@ wait_listeners() {
     pid_alive "$TB/smtp-sink.pid" smtp-sink || die_log "smtp-sink exited" "$LOG/smtp-sink.log"
     pid_alive "$TB/capture.pid" capture_server.py || die_log "capture_server.py exited" "$LOG/capture.log"
     pid_alive "$TB/oauth.pid" oauth_server.py || die_log "oauth_server.py exited" "$LOG/oauth.log"
+    pid_alive "$TB/fault.pid" fault_servers.py || die_log "fault_servers.py exited" "$LOG/fault.log"
     pid_alive "$TB/dnsmasq.pid" dnsmasq || die_log "dnsmasq exited" "$LOG/dnsmasq.log"
     sleep 0.1
   done
@@ -404,6 +435,10 @@ smtpd_sasl_security_options = noanonymous
 smtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated, reject
 # Scripted answers for chosen recipients, on every listener, authenticated or not.
 smtpd_recipient_restrictions = check_recipient_access texthash:$PFCONF/recipient_access, permit
+# mx-strict (127.0.0.7) knows its users: strict_recipients lists them and refuses the rest of
+# strict.example.test (a parameter of our own, as master.cf -o values cannot hold spaces)
+mx_strict_recipient_restrictions = check_recipient_access texthash:$PFCONF/recipient_access,
+  check_recipient_access texthash:$PFCONF/strict_recipients, permit
 
 # fast failures, no throttling
 smtpd_error_sleep_time = 0
@@ -417,6 +452,12 @@ EOF
   put_file "$PFCONF/recipient_access" <<'EOF'
 reject@example.test   550 5.1.1 no such user (test rig)
 tempfail@example.test 450 4.2.1 mailbox temporarily unavailable (test rig)
+EOF
+  # the address lines win over the domain line (access(5) looks up the full address first)
+  put_file "$PFCONF/strict_recipients" <<'EOF'
+alice@strict.example.test OK
+bob@strict.example.test   OK
+strict.example.test       550 5.1.1 User unknown (test rig)
 EOF
   put_file "$PFCONF/master.cf" <<'EOF'
 # Generated by tests/testbed/rig.sh. Nothing is chrooted (no chroot jail is populated).
@@ -447,6 +488,22 @@ EOF
 127.0.0.3:25      inet  n       -      n      -      -       smtpd
   -o syslog_name=postfix/mx2
   -o myhostname=mx2.example.test
+# Misbehaving exchangers for direct (MX) delivery. smtpd_delay_reject=no: the sender
+# restrictions answer MAIL FROM itself, not the first RCPT TO. 127.0.0.4 is left unbound.
+127.0.0.5:25      inet  n       -      n      -      -       smtpd
+  -o syslog_name=postfix/mx-defer
+  -o myhostname=mx-defer.example.test
+  -o smtpd_delay_reject=no
+  -o smtpd_sender_restrictions=defer
+127.0.0.6:25      inet  n       -      n      -      -       smtpd
+  -o syslog_name=postfix/mx-nosender
+  -o myhostname=mx-nosender.example.test
+  -o smtpd_delay_reject=no
+  -o smtpd_sender_restrictions=reject
+127.0.0.7:25      inet  n       -      n      -      -       smtpd
+  -o syslog_name=postfix/mx-strict
+  -o myhostname=mx-strict.example.test
+  -o smtpd_recipient_restrictions=$mx_strict_recipient_restrictions
 pickup            unix  n       -      n      60     1       pickup
 cleanup           unix  n       -      n      -      0       cleanup
 qmgr              unix  n       -      n      300    1       qmgr
@@ -506,20 +563,64 @@ start_sink() {
   echo $! >"$TB/smtp-sink.pid"
 }
 
+# dns_records: dnsmasq's options for the zone, one a line. Under --local=/example.test/ a
+# name without records is NXDOMAIN and a name with other types only is NODATA; nothing but
+# dnsdown.example.test is forwarded (the more specific --server wins over --local).
+# One option a line, passed as is: no shell quoting (a TXT value must not contain quotes, and a
+# comma would split it into two strings). tests/testbed/check_dns.py checks what is served.
+dns_records() {
+  cat <<'EOF'
+--local=/example.test/
+--local-ttl=60
+--mx-host=example.test,mx1.example.test,10
+--mx-host=example.test,mx2.example.test,20
+--mx-host=badmx.example.test,nonexistent.example.test,5
+--host-record=mail.example.test,127.0.0.1
+--host-record=mx1.example.test,127.0.0.2
+--host-record=mx2.example.test,127.0.0.3
+--txt-record=example.test,v=spf1 ip4:127.0.0.0/8 -all
+--host-record=mx-refuse.example.test,127.0.0.4
+--host-record=mx-defer.example.test,127.0.0.5
+--host-record=mx-nosender.example.test,127.0.0.6
+--host-record=mx-strict.example.test,127.0.0.7
+--host-record=mx-silent.example.test,127.0.0.9
+--mx-host=refused.example.test,mx-refuse.example.test,10
+--mx-host=refused.example.test,mx1.example.test,20
+--mx-host=deferred.example.test,mx-defer.example.test,10
+--mx-host=deferred.example.test,mx1.example.test,20
+--mx-host=silent.example.test,mx-silent.example.test,10
+--mx-host=silent.example.test,mx1.example.test,20
+--mx-host=unreachable.example.test,mx-refuse.example.test,10
+--mx-host=unreachable.example.test,mx-defer.example.test,20
+--dns-rr=nullmx.example.test,15,000000
+--host-record=nomx.example.test,127.0.0.2
+--txt-record=noaddress.example.test,exists but has no MX and no address
+--mx-host=nosender.example.test,mx-nosender.example.test,10
+--mx-host=strict.example.test,mx-strict.example.test,10
+--mx-host=equal.example.test,mx1.example.test,10
+--mx-host=equal.example.test,mx2.example.test,10
+--mx-host=xn--bcher-kva.example.test,mx1.example.test,10
+--server=/dnsdown.example.test/127.0.0.1#5355
+EOF
+}
+
+# start_dns: dnsmasq with dns_records; restarted when they changed since it was started
+# (dnsmasq has no reload for command-line records)
 start_dns() {
-  pid_alive "$TB/dnsmasq.pid" dnsmasq && return 0
+  local -a records
+  local stamp
+  mapfile -t records < <(dns_records)
+  stamp=$(dns_records | cksum)
+  if pid_alive "$TB/dnsmasq.pid" dnsmasq; then
+    [ "$(cat "$TB/dnsmasq.stamp" 2>/dev/null)" = "$stamp" ] && return 0
+    stop_pidfile "$TB/dnsmasq.pid" dnsmasq
+  fi
   rm -f "$TB/dnsmasq.pid"
+  printf '%s\n' "$stamp" >"$TB/dnsmasq.stamp"
   run dnsmasq --conf-file=/dev/null --no-resolv --no-hosts --no-poll \
     --listen-address=127.0.0.1 --bind-interfaces --port=5353 \
     --pid-file="$TB/dnsmasq.pid" --log-facility="$LOG/dnsmasq.log" --log-queries \
-    --local=/example.test/ --local-ttl=60 \
-    --mx-host=example.test,mx1.example.test,10 \
-    --mx-host=example.test,mx2.example.test,20 \
-    --mx-host=badmx.example.test,nonexistent.example.test,5 \
-    --host-record=mail.example.test,127.0.0.1 \
-    --host-record=mx1.example.test,127.0.0.2 \
-    --host-record=mx2.example.test,127.0.0.3 \
-    --txt-record=example.test,"v=spf1 ip4:127.0.0.0/8 -all"
+    "${records[@]}"
 }
 
 # start_python_server NAME SCRIPT [MKDIR]: run tests/testbed/SCRIPT detached, pid in NAME.pid,
@@ -547,6 +648,9 @@ start_capture() {
 
 start_oauth() { start_python_server oauth oauth_server.py; }
 
+# DNS servers that fail (SERVFAIL, silence) and the mute exchanger 127.0.0.9:25
+start_faults() { start_python_server fault fault_servers.py; }
+
 cmd_start() {
   need_root
   local tool
@@ -565,7 +669,10 @@ cmd_start() {
   start_dns
   start_capture
   start_oauth
+  start_faults
   wait_listeners
+  local absent; absent=$(bound_absent)
+  [ -z "$absent" ] || die "$(tr '\n' ';' <<<"$absent")"
   postfix_running || die_log "postfix is not running" "$LOG/postfix.log"
   dovecot_running || die_log "dovecot is not running" "$LOG/dovecot.log"
   dovecot_oauth_running || die_log "dovecot (oauth) is not running" "$LOG/dovecot-oauth.log"
@@ -580,6 +687,7 @@ cmd_stop() {
   if dovecot_oauth_running; then oauth_was_running=1; kill "$(tr -dc '0-9' 2>/dev/null <"$ORUN/master.pid")" 2>/dev/null || true; fi
   stop_pidfile "$TB/capture.pid" capture_server.py
   stop_pidfile "$TB/oauth.pid" oauth_server.py
+  stop_pidfile "$TB/fault.pid" fault_servers.py
   stop_pidfile "$TB/smtp-sink.pid" smtp-sink
   stop_pidfile "$TB/dnsmasq.pid" dnsmasq
   if [ -f "$PFCONF/main.cf" ] && postfix_running; then run postfix -c "$PFCONF" stop; fi
@@ -603,7 +711,7 @@ cmd_status() {
     read -r proto addr name <<<"$entry"
     awk -v p="$proto" -v a="$addr" '$1 == p && $2 == a { print; exit }' <<<"$have"
   done
-  missing=$(missing_listeners)
+  missing=$(missing_listeners; bound_absent)
   if [ -n "$missing" ]; then
     echo "rig.sh: not ready: $(tr '\n' ';' <<<"$missing")" >&2
     return 3
