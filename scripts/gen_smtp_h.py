@@ -16,7 +16,8 @@ ERROR = re.compile(r'MVSMTP_ERROR\((\w+),\s*(\d+), "([A-Z0-9.]+)",\s*"(.*)"\)')
 TITLES = {"Message": "MESSAGE fields",
           "Options": "OPTIONS fields (each overrides the profile; empty keeps it)",
           "Result": "RESULT fields (always filled)",
-          "Status": "RESULT<R.STATUS> values"}
+          "Status": "RESULT<R.STATUS> values",
+          "Class": "RESULT<R.RCPT.CLASS> values (direct delivery and SMTP.VERIFY)"}
 HEADER = """\
 * SMTP.H - mvsmtp include file: field positions, status values, error codes, marks.
 *
@@ -62,7 +63,8 @@ def read_errors():
 
 def readme_tables():
     out, last = [], None
-    titles = {"Message": "MESSAGE", "Options": "OPTIONS", "Result": "RESULT", "Status": "RESULT<R.STATUS> values"}
+    titles = {"Message": "MESSAGE", "Options": "OPTIONS", "Result": "RESULT", "Status": "RESULT<R.STATUS> values",
+              "Class": "RESULT<R.RCPT.CLASS> values"}
     for group, name, number, meaning in read_fields():
         if group != last:
             out += ["" if last else None, "#### " + titles[group], "", "| EQUATE | # | meaning |", "|---|---|---|"]
