@@ -204,7 +204,9 @@ std::string word_for(int ares_status) {
         case ARES_EREFUSED: return "REFUSED";
         case ARES_ETIMEOUT:
         case ARES_ECANCELLED: return "no answer in time";
-        case ARES_ECONNREFUSED: return "the DNS server refused the connection";
+        // c-ares gives up on a server that answers SERVFAIL or REFUSED and, when every retry
+        // of every server failed that way or could not be reached, reports ECONNREFUSED.
+        case ARES_ECONNREFUSED: return "SERVFAIL, REFUSED or no DNS server reachable";
         default: return ares_strerror(ares_status);
     }
 }
