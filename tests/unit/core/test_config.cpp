@@ -265,4 +265,35 @@ BOOST_AUTO_TEST_CASE(inline_comments_are_not_values) {
     BOOST_TEST(p.timeouts.io_ms == 60000);
 }
 
+BOOST_AUTO_TEST_CASE(direct_delivery_keys) {
+    TempDir d;
+    ProfileRequest req;
+    req.config_path = d.write("direct.ini", "[default]\ndelivery = direct\ndns_server = 127.0.0.1:5353, [::1]:53\n"
+                                            "dns_timeout = 7\nmx_port = 2525\n", 0600);
+    const Profile p = load_profile(req);
+    BOOST_TEST((p.delivery == Delivery::Direct));
+    BOOST_TEST(p.dns.servers == "127.0.0.1:5353, [::1]:53");
+    BOOST_TEST(p.dns.timeout_ms == 7000);
+    BOOST_TEST(p.mx_port == 2525);
+    // Exchangers are reached with STARTTLS when offered: opportunistic unless tls is given.
+    BOOST_TEST((p.tls == TlsMode::Opportunistic));
+    req.overrides["tls"] = "required";
+    BOOST_TEST((load_profile(req).tls == TlsMode::Required));
+    req.overrides["tls"] = "implicit";
+    BOOST_TEST((code_of(req) == ErrorCode::BadOption));
+    req.overrides.clear();
+    for (const char* bad : {"dns.example.com", "smtp://127.0.0.1", "127.0.0.1:99999", "127.0.0.1,,", ""}) {
+        req.overrides["dns_server"] = bad;
+        BOOST_TEST_CONTEXT(bad) { BOOST_TEST((bad[0] == 0 || code_of(req) == ErrorCode::BadOption)); }
+    }
+    req.overrides.clear();
+    req.overrides["delivery"] = "carrier-pigeon";
+    BOOST_TEST((code_of(req) == ErrorCode::BadOption));
+    // Relay stays the default, and keeps tls = required.
+    ProfileRequest relay;
+    relay.overrides["server"] = "smtp://127.0.0.1:2525";
+    BOOST_TEST((load_profile(relay).delivery == Delivery::Relay));
+    BOOST_TEST((load_profile(relay).tls == TlsMode::Required));
+}
+
 BOOST_AUTO_TEST_SUITE_END()
