@@ -112,7 +112,32 @@ def write_error_doc():
               "as not sent (a temporary code), copies before it keep their own result.",
               "",
               "A 421 reply at any point is the server closing the session: it is reported with its",
-              "text (`E.SERVER.UNAVAILABLE`, or the refusal that came before it) and nothing more is sent."]
+              "text (`E.SERVER.UNAVAILABLE`, or the refusal that came before it) and nothing more is sent.",
+              "",
+              "## Direct delivery and SMTP.VERIFY: six outcome classes",
+              "",
+              "With `delivery = direct` (O.DELIVERY = 'DIRECT') and with SMTP.VERIFY every recipient gets a",
+              "class in RESULT<R.RCPT.CLASS> (the `C.` EQUATEs), the exchanger that answered in",
+              "RESULT<R.RCPT.EXCHANGER>, and the server's reply (or, when no server spoke, the reason) in",
+              "RESULT<R.RCPT.CODE>/<R.RCPT.TEXT>:",
+              "",
+              "| class | EQUATE | RCPT.STATUS | meaning | what to do |",
+              "|---|---|---|---|---|",
+              "| 1 | `C.DNS.UNAVAILABLE` | 21 `E.DNS.UNAVAILABLE` | the DNS gave no answer for the domain (SERVFAIL, REFUSED, no answer within `dns_timeout`) | inconclusive: keep the message, try again later; tell the user it may arrive later |",
+              "| 2 | `C.UNREACHABLE` | 22 `E.MX.UNREACHABLE` (or 16/17 when the exchanger deferred the recipient or the message) | exchangers found, but none could be reached, or each answered 4xx (greeting, EHLO, MAIL, RCPT) | inconclusive: as class 1 |",
+              "| 3 | `C.NO.MAIL.SERVER` | 49 `E.NO.MAIL.SERVER` | no such domain (NXDOMAIN), a null MX (RFC 7505), no MX and no address, or no exchanger has an address | terminal: the address cannot receive mail; ask for another |",
+              "| 4 | `C.SENDER.REJECTED` | 31 `E.SENDER.REJECTED` | the exchanger refused MAIL FROM with 5xx | terminal for this sender: check the From address, SPF/DKIM, the server's text |",
+              "| 5 | `C.RECIPIENT.REJECTED` | 32 `E.RECIPIENT.REJECTED` (33/34 when the message itself was refused) | the exchanger refused the recipient (e.g. 550 5.1.1 user unknown) | terminal: the address is wrong |",
+              "| 6 | `C.ACCEPTED` | 0 | the exchanger accepted it | the only class that may say \"sent\" (SMTP.VERIFY: \"the server says it exists\"; see R.RCPT.CATCHALL) |",
+              "",
+              "Class 0 (`C.UNKNOWN`) with `E.OUTCOME.UNKNOWN` (44) is a failure after the final \".\": the",
+              "exchanger may have the message; never resend it blindly. RESULT<R.ERROR> is the first",
+              "terminal failure's code (classes 3-5, or 44), else the first inconclusive one's (1, 2): so",
+              "RESULT<R.TRANSIENT> = 1 means every recipient that failed may succeed on a later try (send",
+              "again to those recipients only: the others have the message). SMTP.VERIFY sends MAIL FROM",
+              "and RCPT TO, then RSET and QUIT, never DATA; it also asks each domain about a random local",
+              "part, and RESULT<R.RCPT.CATCHALL> = 1 says the domain accepts any address (so class 6 proves",
+              "little there), 0 that it refuses unknown ones."]
     with open(os.path.join(ROOT, "docs/errors.md"), "w", encoding="utf-8") as f:
         f.write("\n".join(lines) + "\n")
 
