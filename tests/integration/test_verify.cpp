@@ -209,4 +209,52 @@ BOOST_AUTO_TEST_CASE(machine_call_verify_equals_mvs_verify) {
     std::filesystem::remove_all(root);
 }
 
+BOOST_AUTO_TEST_CASE(cli_verify_prints_one_line_per_address) {
+    const auto r = testbed::run({kCli, "verify", "--dns-server", "127.0.0.1:5353", "--mx-port", "25", "--ca-file",
+                                 testbed::ca_file(), "--helo", "client.example.test", "--from", kUser,
+                                 "alice@strict.example.test", "nobody@strict.example.test", "testuser@example.test",
+                                 "someone@nullmx.example.test", "someone@dnsdown.example.test"});
+    BOOST_TEST_MESSAGE(r.out);
+    std::vector<std::string> lines;
+    std::istringstream in(r.out);
+    for (std::string l; std::getline(in, l);) lines.push_back(l);
+    BOOST_REQUIRE(lines.size() == 5u);
+    BOOST_TEST(std::regex_search(lines[0], std::regex("^6 ACCEPTED +alice@strict\\.example\\.test +accepted +.*127\\.0\\.0\\.7.* 250 .*catch-all: no$")), lines[0]);
+    BOOST_TEST(std::regex_search(lines[1], std::regex("^5 RECIPIENT\\.REJECTED +nobody@strict\\.example\\.test +rejected .* 550 5\\.1\\.1 .*catch-all: no$")), lines[1]);
+    BOOST_TEST(std::regex_search(lines[2], std::regex("^6 ACCEPTED +testuser@example\\.test +accepted .*catch-all: yes$")), lines[2]);
+    BOOST_TEST(std::regex_search(lines[3], std::regex("^3 NO\\.MAIL\\.SERVER +someone@nullmx\\.example\\.test +rejected +- .*catch-all: unknown$")), lines[3]);
+    BOOST_TEST(std::regex_search(lines[4], std::regex("^1 DNS\\.UNAVAILABLE +someone@dnsdown\\.example\\.test +inconclusive +- .*catch-all: unknown$")), lines[4]);
+    BOOST_TEST(r.status != 0);  // not all accepted: the RESULT's error code
+    const auto ok = testbed::run({kCli, "verify", "--dns-server", "127.0.0.1:5353", "--helo", "client.example.test",
+                                  "--from", kUser, "bob@strict.example.test"});
+    BOOST_TEST(ok.status == 0, ok.out << ok.err);
+    const auto none = testbed::run({kCli, "verify", "--dns-server", "127.0.0.1:5353", "someone@nosuch.example.test"});
+    BOOST_TEST(none.status == 49, none.out);
+}
+
+BOOST_AUTO_TEST_CASE(cli_mx_lists_the_exchangers_in_order) {
+    const auto r = testbed::run({kCli, "mx", "example.test", "--dns-server", "127.0.0.1:5353"});
+    BOOST_TEST_MESSAGE(r.out);
+    BOOST_TEST(r.status == 0, r.out << r.err);
+    BOOST_TEST(r.out.find("Resolver: 127.0.0.1:5353") != std::string::npos, r.out);
+    BOOST_TEST(r.out.find("MX example.test -> ") != std::string::npos, r.out);
+    BOOST_TEST(std::regex_search(r.out, std::regex("ms\\)\n")), r.out);
+    const auto one = r.out.find("1. mx1.example.test"), two = r.out.find("2. mx2.example.test");
+    BOOST_TEST((one != std::string::npos && two != std::string::npos && one < two), r.out);
+    BOOST_TEST(r.out.find("127.0.0.2", one) < two, r.out);
+    BOOST_TEST(r.out.find("127.0.0.3", two) != std::string::npos, r.out);
+}
+
+BOOST_AUTO_TEST_CASE(cli_mx_exit_status_says_why_there_is_none) {
+    const auto null = testbed::run({kCli, "mx", "nullmx.example.test", "--dns-server", "127.0.0.1:5353"});
+    BOOST_TEST(null.status == 49, null.out << null.err);
+    BOOST_TEST(null.out.find("No mail server for nullmx.example.test") != std::string::npos, null.out);
+    const auto nx = testbed::run({kCli, "mx", "nosuch.example.test", "--dns-server", "127.0.0.1:5353"});
+    BOOST_TEST(nx.status == 49, nx.out);
+    const auto down = testbed::run({kCli, "mx", "dnsdown.example.test", "--dns-server", "127.0.0.1:5353",
+                                    "--dns-timeout", "10"});
+    BOOST_TEST(down.status == 21, down.out << down.err);
+    BOOST_TEST(down.out.find("DNS unavailable for dnsdown.example.test") != std::string::npos, down.out);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
