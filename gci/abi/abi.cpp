@@ -64,6 +64,10 @@ MVSMTP_API int mvs_close(int handle, char* result, int capacity) {
     return run(result, capacity, true, [&] { return mvsmtp::gci::close_session(handle); });
 }
 
+MVSMTP_API int mvs_verify(const char* addresses, const char* options, char* result, int capacity) {
+    return run(result, capacity, addresses && options, [&] { return mvsmtp::gci::verify(addresses, options); });
+}
+
 MVSMTP_API int mvs_shim_call(const char* op, int handle, const char* a1, const char* a2, const char* a3,
                              char* out) {
     try {
@@ -91,6 +95,8 @@ MVSMTP_API int mvs_shim_call(const char* op, int handle, const char* a1, const c
             total = mvs_cmd(handle, a1, text, text_capacity);
         } else if (verb == "CLOSE") {
             total = mvs_close(handle, text, text_capacity);
+        } else if (verb == "VERIFY") {
+            total = mvs_verify(a1, a2, text, text_capacity);
         } else {
             total = ResultStore::publish(mvsmtp::gci::encode_failure(ErrorCode::BadArgument,
                                                                      "unknown operation " + verb.substr(0, 40)),

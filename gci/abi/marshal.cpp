@@ -109,7 +109,8 @@ ProfileRequest options_request(std::string_view options) {
         {O::FINAL_TIMEOUT, "final_timeout"},
         {O::OUTBOX, "outbox"}, {O::CHARSET, "charset"}, {O::FROM, "from"},
         {O::TRANSCRIPT, "transcript"}, {O::KEEPALIVE, "keepalive"}, {O::PIPELINING, "pipelining"},
-        {O::MAX_SIZE, "max_size"}};
+        {O::MAX_SIZE, "max_size"}, {O::DELIVERY, "delivery"}, {O::DNS_SERVER, "dns_server"},
+        {O::DNS_TIMEOUT, "dns_timeout"}, {O::MX_PORT, "mx_port"}};
     for (const auto& [attr, key] : keys) {
         // A password may legitimately start or end with a space; nothing else may.
         std::string v = attr == O::PASSWORD ? extract(options, attr) : trimmed(extract(options, attr));
@@ -118,6 +119,17 @@ ProfileRequest options_request(std::string_view options) {
         if (!v.empty()) req.overrides[key] = v;
     }
     return req;
+}
+
+std::vector<std::string> decode_addresses(std::string_view addresses, InputCharset cs) {
+    std::vector<std::string> out;
+    const auto attrs = split(addresses, kAttributeMark);
+    for (std::size_t a = 0; a < attrs.size(); ++a) {
+        const std::string what = "ADDRESSES<" + std::to_string(a + 1) + ">";
+        // Each attribute is read as M.TO is: values, each possibly a comma/semicolon list.
+        for (const auto& m : mailboxes(addresses, static_cast<int>(a + 1), cs, what.c_str())) out.push_back(m.address);
+    }
+    return out;
 }
 
 bool manual_mode(std::string_view options) {
@@ -237,7 +249,8 @@ std::string encode_result(const DeliveryReport& r, const ResultExtras& extras) {
         b.set(R::REPLY_ENHANCED, r.last_reply->enhanced);
         b.set(R::REPLY_TEXT, r.last_reply->lines);
     }
-    std::vector<std::string> addr, status, code, enh, text, transaction;
+    std::vector<std::string> addr, status, code, enh, text, transaction, klass, exchanger, catch_all;
+    bool classified = false;
     for (const auto& rc : r.recipients) {
         addr.push_back(rc.address);
         const bool stored = r.status == DeliveryStatus::Stored;
@@ -246,6 +259,10 @@ std::string encode_result(const DeliveryReport& r, const ResultExtras& extras) {
         enh.push_back(rc.reply.enhanced);
         text.push_back(rc.reply.text());
         transaction.push_back(rc.accepted && rc.transaction > 0 ? std::to_string(rc.transaction) : "");
+        klass.push_back(std::to_string(rc.outcome));
+        exchanger.push_back(rc.exchanger);
+        catch_all.push_back(rc.catch_all < 0 ? "" : rc.catch_all ? "1" : "0");
+        classified = classified || rc.outcome != 0 || !rc.exchanger.empty() || rc.catch_all >= 0;
     }
     b.set(R::RCPT_ADDRESS, addr);
     b.set(R::RCPT_STATUS, status);
@@ -257,6 +274,14 @@ std::string encode_result(const DeliveryReport& r, const ResultExtras& extras) {
     bool any_transaction = false;
     for (const auto& t : transaction) any_transaction = any_transaction || !t.empty();
     if (any_transaction) b.set(R::RCPT_TRANSACTION, transaction);
+    // Likewise the outcome classes: only direct delivery and SMTP.VERIFY classify, so a relay
+    // RESULT leaves RCPT.CLASS empty (BASIC reads it as C.UNKNOWN, 0) and keeps its shape.
+    // When any recipient is classified, every one gets its class, 0 included.
+    if (classified) {
+        b.set(R::RCPT_CLASS, klass);
+        b.set(R::RCPT_EXCHANGER, exchanger);
+        b.set(R::RCPT_CATCHALL, catch_all);
+    }
     if (r.message_ids.empty()) b.set(R::MESSAGE_ID, r.message_id);
     else b.set(R::MESSAGE_ID, r.message_ids);
     b.set(R::OUTBOX_FILE, r.outbox_path);

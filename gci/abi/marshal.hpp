@@ -3,6 +3,7 @@
 //   ProfileRequest req = options_request(options);          // OPTIONS → profile request
 //   Message m = decode_message(message, body, charset);      // MESSAGE + BODY → Message
 //   std::string result = encode_result(report);              // DeliveryReport → RESULT
+//   std::vector<std::string> a = decode_addresses(list, cs); // SMTP.VERIFY's ADDRESSES
 //
 // Layouts are in layout.def (and basic/SMTP.H). Decoding throws mvsmtp::Error with
 // BadArgument / BadAddress / BadOption naming the field at fault.
@@ -31,6 +32,10 @@ ProfileRequest options_request(std::string_view options);
 bool manual_mode(std::string_view options);
 InputCharset charset_of(const Profile& profile);
 Message decode_message(std::string_view message, std::string_view body, InputCharset charset);
+// SMTP.VERIFY's ADDRESSES: one address per attribute or value, and a value may list several
+// (comma- or semicolon-separated, "Name <addr>" allowed) as M.TO does; blanks are skipped.
+// Throws Error(BadAddress) naming the attribute, Error(BadArgument) for a subvalue mark.
+std::vector<std::string> decode_addresses(std::string_view addresses, InputCharset charset);
 // MESSAGE<M.SEPARATE>: one copy per To address.
 bool separate_copies_wanted(std::string_view message);
 std::string encode_result(const DeliveryReport& report, const ResultExtras& extras = {});

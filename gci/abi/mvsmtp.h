@@ -60,6 +60,16 @@ MVSMTP_API int mvs_cmd(int handle, const char* command, char* reply, int capacit
 /* SMTP.CLOSE(HANDLE, RESULT): QUIT and release the handle. */
 MVSMTP_API int mvs_close(int handle, char* result, int capacity);
 
+/* SMTP.VERIFY(ADDRESSES, OPTIONS, RESULT): ask each address's mail exchangers whether they
+ * would take it, up to RCPT TO (then RSET, QUIT: nothing is ever sent). ADDRESSES holds one
+ * address per attribute or value (a value may also list several, comma- or
+ * semicolon-separated, as M.TO); OPTIONS as for SENDMAIL (O.DNS.SERVER, O.DNS.TIMEOUT,
+ * O.MX.PORT, O.FROM for MAIL FROM — else the null sender <>, O.TRANSCRIPT, ...). RESULT in
+ * SENDMAIL's layout: R.STATUS S.SENT when every address was accepted, S.PARTIAL when some
+ * were, else S.FAILED; per address RCPT.STATUS, CODE, ENHANCED, TEXT and RCPT.CLASS (C.
+ * values 1-6), RCPT.EXCHANGER, RCPT.CATCHALL. Same buffer convention as mvs_sendmail. */
+MVSMTP_API int mvs_verify(const char* addresses, const char* options, char* result, int capacity);
+
 /* The rest of this thread's last result, starting at byte `offset` (0-based). Returns the
  * number of bytes from offset to the end (0 when nothing is left). */
 MVSMTP_API int mvs_fetch(int offset, char* out, int capacity);
@@ -67,8 +77,9 @@ MVSMTP_API int mvs_fetch(int offset, char* out, int capacity);
 /* One entry point for engines whose C interface cannot be relied on to deliver a return
  * value or an output length (UniVerse GCI, UniData CALLC, D3 %functions; see
  * docs/platforms.md). `op` is SENDMAIL (a1 MESSAGE, a2 BODY, a3 OPTIONS), OPEN (a1
- * OPTIONS), SEND (a1 MESSAGE, a2 BODY), CMD (a1 COMMAND), CLOSE, or FETCH (`handle` is then
- * the offset into the last result). `out` must hold MVS_SHIM_CAPACITY bytes; it receives
+ * OPTIONS), SEND (a1 MESSAGE, a2 BODY), CMD (a1 COMMAND), CLOSE, VERIFY (a1 ADDRESSES,
+ * a2 OPTIONS; a3 unused), or FETCH (`handle` is then the offset into the last result).
+ * `out` must hold MVS_SHIM_CAPACITY bytes; it receives
  * the total RESULT length as 10 decimal digits, then as much of the RESULT (from the start,
  * or from the FETCH offset) as fits, NUL-terminated. Returns the total length too. */
 #define MVS_SHIM_CAPACITY 8000

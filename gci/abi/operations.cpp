@@ -6,6 +6,7 @@
 #include "handles.hpp"
 #include "marshal.hpp"
 #include "mvsmtp/delivery.hpp"
+#include "mvsmtp/direct.hpp"
 
 namespace mvsmtp::gci {
 namespace {
@@ -50,6 +51,23 @@ std::string sendmail(const char* message, const char* body, const char* options)
         const Message m = decode_message(message, body, charset_of(profile));
         const DeliveryReport report = separate_copies_wanted(message) ? deliver_each(m, profile, transcript.hook())
                                                                       : deliver(m, profile, transcript.hook());
+        ResultExtras extras;
+        extras.transcript = transcript.take_lines();
+        return encode_result(report, extras);
+    });
+}
+
+std::string verify(const char* addresses, const char* options) noexcept {
+    return encode_guarded([&] {
+        // Verification always goes to the exchangers, whatever O.DELIVERY or the profile says
+        // (a relay's answer at RCPT TO says nothing about the mailbox); loading the profile as
+        // direct also gives direct's defaults, e.g. opportunistic TLS unless tls is set.
+        ProfileRequest request = options_request(options);
+        request.overrides["delivery"] = "direct";
+        const Profile profile = load_profile(request);
+        Transcript transcript = Transcript::from_setting(profile.transcript);
+        const DeliveryReport report =
+            verify_addresses(decode_addresses(addresses, charset_of(profile)), profile, transcript.hook());
         ResultExtras extras;
         extras.transcript = transcript.take_lines();
         return encode_result(report, extras);

@@ -5,6 +5,7 @@
 //   send_on(handle, message, body)     SMTP.SEND
 //   command_on(handle, command)        SMTP.CMD
 //   close_session(handle)              SMTP.CLOSE
+//   verify(addresses, options)         SMTP.VERIFY (RCPT.CLASS, RCPT.EXCHANGER, RCPT.CATCHALL)
 //
 // None of them throws: every failure is a RESULT with S.FAILED and an error code. abi.cpp
 // only adds the buffer convention and the last-resort catch.
@@ -18,5 +19,8 @@ std::string open_session(const char* options) noexcept;
 std::string send_on(int handle, const char* message, const char* body) noexcept;
 std::string command_on(int handle, const char* command) noexcept;
 std::string close_session(int handle) noexcept;
+// Asks each address's mail exchangers at RCPT TO, never sends (mvsmtp/direct.hpp). R.STATUS:
+// S.SENT when every address was accepted, S.PARTIAL when some were, else S.FAILED.
+std::string verify(const char* addresses, const char* options) noexcept;
 
 }  // namespace mvsmtp::gci

@@ -3,6 +3,7 @@
 //   std::string result = call_sendmail(message, body, options);
 //   std::string r = call_open(options); int h = handle_of(r);   // SMTP.OPEN
 //   call_cmd(h, "NOOP"); call_close(h);                         // SMTP.CMD, SMTP.CLOSE
+//   std::string v = call_verify(addresses, options);            // SMTP.VERIFY
 //
 // Reads the whole result with the pre-sized buffer + mvs_fetch pattern the BASIC wrappers
 // use, so the CLI exercises exactly that path.
@@ -17,6 +18,7 @@ std::string call_open(const std::string& options);
 std::string call_send(int handle, const std::string& message, const std::string& body);
 std::string call_cmd(int handle, const std::string& command);
 std::string call_close(int handle);
+std::string call_verify(const std::string& addresses, const std::string& options);  // SMTP.VERIFY
 // RESULT<R.HANDLE> of an mvs_open result (0 when the open failed).
 int handle_of(const std::string& result);
 // True when RESULT<R.STATUS> is S.FAILED.

@@ -15,6 +15,8 @@ int run_send(const std::vector<std::string>& args);
 int run_test(const std::vector<std::string>& args);
 int run_shell(const std::vector<std::string>& args);
 int run_oauth(const std::vector<std::string>& args);
+int run_verify(const std::vector<std::string>& args);
+int run_mx(const std::vector<std::string>& args);
 int run_machine(const std::vector<std::string>& args);
 int run_errors();
 int run_version();

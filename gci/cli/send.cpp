@@ -44,7 +44,10 @@ Message:
 const char* kSendUsageTail = R"(  --outbox DIR           where messages go when no server is configured
   --max-size SIZE        largest message to send or store (e.g. 25M; default 100M)
 
-Output:
+)";
+
+// After the direct-delivery flags.
+const char* kSendUsageOutput = R"(Output:
   --result               print RESULT as a dynamic array (marks as ASCII 30/29/28)
   --quiet                print nothing; the exit status tells
 
@@ -52,6 +55,7 @@ Examples:
   mvsmtp send --to ops@example.com --subject "Nightly run" --body-file /tmp/report.txt
   mvsmtp send --server smtp://mail.example.com:587 --user billing --password-file ~/.pw \
               --from billing@example.com --to a@example.org --attach inv.pdf --subject Invoice
+  mvsmtp send --delivery direct --from me@example.com --to a@example.org --body Hi
   mvsmtp send --profile o365 --to a@example.org --html-file mail.html --body "Text version"
 )";
 
@@ -122,10 +126,11 @@ int run_send(const std::vector<std::string>& args) {
         const std::string& flag = reader.flag();
         auto value = [&] { return reader.value(); };
         if (flag == "--help" || flag == "-h") {
-            std::cout << kSendUsage << kServerFlagsUsage << kSendUsageTail;
+            std::cout << kSendUsage << kServerFlagsUsage << kSendUsageTail << kDirectFlagsUsage << "\n"
+                      << kSendUsageOutput;
             return 0;
         }
-        if (take_server_flag(reader, options)) continue;
+        if (take_server_flag(reader, options) || take_direct_flag(reader, options, true)) continue;
         if (flag == "--outbox") { options.set(O::OUTBOX, value()); continue; }
         if (flag == "--max-size") { options.set(O::MAX_SIZE, value()); continue; }
         if (flag == "--result") { raw_result = true; continue; }

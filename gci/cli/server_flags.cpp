@@ -36,6 +36,28 @@ const char* const kServerFlagsUsage = R"(Server (each overrides the profile):
   --charset utf-8|cp1252|latin1
 )";
 
+const char* const kDirectFlagsUsage = R"(Direct delivery (no relay: each recipient domain's mail exchangers, port 25, no AUTH):
+  --delivery relay|direct  direct = look up each domain's MX and deliver there (O.DELIVERY)
+  --dns-server IP[:PORT]   DNS server(s) for the MX lookups, comma-separated (default:
+                           /etc/resolv.conf)
+  --dns-timeout SECONDS    the whole lookup of one domain (default 30)
+  --mx-port N              the exchangers' port (default 25; tests use another)
+)";
+
+bool take_direct_flag(ArgReader& args, gci::DynArrayBuilder& options, bool with_delivery) {
+    static const std::map<std::string, int> flags = {
+        {"--dns-server", O::DNS_SERVER}, {"--dns-timeout", O::DNS_TIMEOUT}, {"--mx-port", O::MX_PORT}};
+    const std::string& flag = args.flag();
+    if (with_delivery && flag == "--delivery") {
+        options.set(O::DELIVERY, args.value());
+        return true;
+    }
+    const auto it = flags.find(flag);
+    if (it == flags.end()) return false;
+    options.set(it->second, args.value());
+    return true;
+}
+
 void refuse_marks(const std::string& what, const std::string& text) {
     for (char c : text)
         if (c >= '\x1C' && c <= '\x1F')

@@ -48,6 +48,12 @@ void refuse_marks(const std::string& what, const std::string& text);
 // returns true. Throws UsageError for --password.
 bool take_server_flag(ArgReader& args, gci::DynArrayBuilder& options);
 
+// The flags of direct delivery (mvsmtp send) and verification (mvsmtp verify): --dns-server,
+// --dns-timeout, --mx-port, and with `with_delivery` --delivery relay|direct. Same contract as
+// take_server_flag.
+extern const char* const kDirectFlagsUsage;
+bool take_direct_flag(ArgReader& args, gci::DynArrayBuilder& options, bool with_delivery);
+
 // When the current argument is not a flag: it is HOST[:PORT] or a URL, stored as O.SERVER
 // (`mvsmtp test mail.example.com:587`). Returns false for anything starting with '-'.
 bool take_server_target(ArgReader& args, gci::DynArrayBuilder& options);
