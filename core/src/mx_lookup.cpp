@@ -8,6 +8,7 @@
 #include <random>
 
 #include "mvsmtp/address.hpp"
+#include "mvsmtp/error.hpp"
 #include "resolver.hpp"
 
 namespace mvsmtp {
@@ -42,6 +43,10 @@ MxLookup lookup_mx(const std::string& domain, const DnsSettings& dns) {
     MxLookup result;
     result.domain = domain_to_ascii(domain);
     if (!result.domain.empty() && result.domain.back() == '.') result.domain.pop_back();
+    // A host name only (the header's promise): no address literal, nothing the DNS would be
+    // asked about verbatim ("bad domain!" was looked up and reported as NXDOMAIN).
+    if (result.domain.empty() || result.domain.front() == '[' || !is_valid_address("postmaster@" + result.domain))
+        throw Error(ErrorCode::BadAddress, "\"" + domain + "\" is not a domain name");
     result.resolver = resolver_in_use(dns.servers);
     const auto deadline = DnsClock::now() + std::chrono::milliseconds(dns.timeout_ms > 0 ? dns.timeout_ms : 1);
 

@@ -124,6 +124,21 @@ BOOST_AUTO_TEST_CASE(misuse_returns_negative_without_crashing) {
     BOOST_TEST(mvs_sendmail("", "", "", nullptr, 10) == -86);
     BOOST_TEST(mvs_sendmail("", "", "", buf, -1) == -86);
     BOOST_TEST(mvs_fetch(-1, buf, sizeof buf) == -86);
+    BOOST_TEST(mvs_verify(nullptr, "", buf, sizeof buf) == -86);
+    BOOST_TEST(mvs_verify("a@example.test", nullptr, buf, sizeof buf) == -86);
+    BOOST_TEST(mvs_verify("a@example.test", "", nullptr, 10) == -86);
+}
+
+// SMTP.VERIFY refuses what it cannot ask about before any DNS query: a RESULT, never a crash.
+BOOST_AUTO_TEST_CASE(verify_with_nothing_to_ask_fails_cleanly) {
+    char buf[512];
+    BOOST_TEST(mvs_verify("", "", buf, sizeof buf) > 0);
+    BOOST_TEST(extract(buf, R::ERROR_NAME) == "NO.RECIPIENTS");
+    BOOST_TEST(mvs_verify("not an address", "", buf, sizeof buf) > 0);
+    BOOST_TEST(extract(buf, R::ERROR_NAME) == "BAD.ADDRESS");
+    std::string out(8000, ' ');
+    BOOST_TEST(mvs_shim_call("VERIFY", 0, "", "", "", &out[0]) > 0);
+    BOOST_TEST(extract(out.c_str() + 10, R::ERROR_NAME) == "NO.RECIPIENTS");
 }
 
 BOOST_AUTO_TEST_CASE(bad_input_gives_failed_result_not_a_crash) {
