@@ -222,6 +222,14 @@ mv_load_manifest() {
           || mv_die "manifest line $n: bad source '$src'"
         case $when in when=always|when=native|when=external) ;;
           *) mv_die "manifest line $n: '$when' (when=native or when=external)" ;; esac
+        # One program file holds every item: a name twice (a verb named like a subroutine)
+        # would copy one over the other, unless one is native-only and the other external-only.
+        local j
+        for j in "${!ITEM_NAME[@]}"; do
+          [ "${ITEM_NAME[$j]}" = "$name" ] || continue
+          [[ "${ITEM_WHEN[$j]} ${when#when=}" == "native external" || "${ITEM_WHEN[$j]} ${when#when=}" == "external native" ]] \
+            || mv_die "manifest line $n: '$name' is already an item of the program file (a verb cannot be named like a subroutine)"
+        done
         ITEM_KIND+=("$kind") ITEM_NAME+=("$name") ITEM_SRC+=("${src:-$name}")
         ITEM_WHEN+=("${when#when=}") ;;
       cfunction) CFUNC+=("$name $src $when") ;;     # BASIC-name C-symbol signature

@@ -10,7 +10,9 @@ installer (install/install --platform qm: "auto" must choose in-process CCALL; t
 --mode external), runs BASIC test programs (tests/engine/programs/) and checks what they
 print and what the server received (tests/engine/capture_smtp.py: messages parsed with
 Python's email package, connections counted), runs every verb from TCL and through
-EXECUTE ... CAPTURING, checks as a second OS user that request and session files are out of
+EXECUTE ... CAPTURING, verifies addresses with SMTP.VERIFY and the SMTP.VERIFY.ADDRESS verb
+against the rig's mail exchangers and DNS (127.0.0.1:5353; the Postfix log must show no DATA)
+and delivers one message with O.DELIVERY DIRECT, checks as a second OS user that request and session files are out of
 reach and that no password is left in any file, times 20 SENDMAIL calls per mode, and
 compares VOC and catalogue before install and after uninstall.
 
@@ -261,6 +263,7 @@ def exercise_mode(engine, work, mode, port, capture_dir):
           "CAPTURED SMTP.SENDMAIL OK" in out and len(find(captured(capture_dir), "verb %s captured" % tag)) == 1, out)
     check("%s: SMTP.TEST through EXECUTE ... CAPTURING" % mode, "CAPTURED SMTP.TEST PASS relay" in out, out)
 
+    exercise_verify(engine, account, work, mode)
     exercise_oauth(engine, account, work, mode)
     exercise_examples(engine, account, work, mode, port, capture_dir)
     if mode == "external":
@@ -285,6 +288,117 @@ def exercise_mode(engine, work, mode, port, capture_dir):
     check("%s: uninstall leaves VOC exactly as before" % mode, not extra, extra[:5])
     check("%s: uninstall leaves the catalogue exactly as before" % mode, after[1] == before[1], (before[1], after[1]))
     check("%s: nothing left in the prefix" % mode, not os.path.exists(prefix), os.listdir(prefix) if os.path.exists(prefix) else "")
+
+
+# --- SMTP.VERIFY and direct delivery, against the rig's exchangers and DNS (127.0.0.1:5353) -----
+VERIFY_EXPECTED = [("alice@example.test", "6"), ("reject@example.test", "5"),
+                   ("nobody@strict.example.test", "5"), ("alice@strict.example.test", "6"),
+                   ("x@nullmx.example.test", "3"), ("x@nosuch.example.test", "3"),
+                   ("x@dnsdown.example.test", "1"), ("x@unreachable.example.test", "2"),
+                   ("x@nosender.example.test", "4")]
+
+
+def postfix_log_size():
+    try:
+        return os.path.getsize(os.path.join(TESTBED, "log", "postfix.log"))
+    except OSError:
+        return 0
+
+
+def postfix_sessions(offset, helo):
+    """The Postfix smtpd sessions logged after byte OFFSET whose log names HELO (every probe
+    session of SMTP.VERIFY has a refused RCPT or MAIL, and Postfix logs helo=<...> there):
+    [(service, [lines])], each from its "connect from" to its "disconnect from" line. One
+    smtpd process serves one connection at a time, so (service, pid) cuts the log."""
+    with open(os.path.join(TESTBED, "log", "postfix.log"), "rb") as f:
+        f.seek(offset)
+        text = f.read().decode("utf-8", "replace")
+    open_, done = {}, []
+    for line in text.splitlines():
+        m = re.search(r" postfix/([\w.-]+)/smtpd\[(\d+)\]: (.*)$", line)
+        if not m:
+            continue
+        key = (m.group(1), m.group(2))
+        if m.group(3).startswith("connect from "):
+            open_[key] = [line]
+        elif key in open_:
+            open_[key].append(line)
+            if m.group(3).startswith("disconnect from "):
+                done.append((m.group(1), open_.pop(key)))
+    return [(svc, lines) for svc, lines in done if any("helo=<%s>" % helo in l for l in lines)]
+
+
+def delivered_to(user, subject):
+    found = []
+    for f in glob.glob(os.path.join(TESTBED, "vmail", "example.test", user, "new", "*")):
+        with open(f, "rb") as fh:
+            if ("Subject: " + subject).encode() in fh.read():
+                found.append(f)
+    return found
+
+
+def exercise_verify(engine, account, work, mode):
+    ca = os.environ.get("MVSMTP_TEST_CA", os.path.join(TESTBED, "tls", "ca.crt"))
+    helo = "verify-%s-%d.mvsmtp.test" % (mode, os.getpid())
+    tag = "%s-%d" % (mode, os.getpid())
+    offset = postfix_log_size()
+    rc, out = engine.tcl(account, "RUN TESTS.BP T.VERIFY 127.0.0.1:5353 %s %s %s" % (ca, helo, tag), timeout=600)
+    c = checks_of(out)
+    check("%s: T.VERIFY ran to the end" % mode, "DONE" in out and rc == 0, out[-1500:])
+    check("%s: SMTP.VERIFY: one result per address, attributes and values alike" % mode,
+          c.get("verify.count") == str(len(VERIFY_EXPECTED)), c.get("verify.count"))
+    for address, cls in VERIFY_EXPECTED:
+        got = c.get("v." + address, "")
+        check("%s: SMTP.VERIFY %s is class %s" % (mode, address, cls), got.split(" ")[:1] == [cls], got)
+    catch = {a: (c.get("v." + a, "").split(" ") + ["", ""])[1] for a, _ in VERIFY_EXPECTED}
+    check("%s: SMTP.VERIFY: example.test is a catch-all (1), strict.example.test is not (0)" % mode,
+          catch["alice@example.test"] == "[1]" and catch["alice@strict.example.test"] == "[0]"
+          and catch["nobody@strict.example.test"] == "[0]", catch)
+    check("%s: SMTP.VERIFY: the exchanger that answered is named" % mode,
+          "mx1.example.test" in c.get("v.alice@example.test", "") and "mx-strict.example.test" in c.get("v.alice@strict.example.test", ""),
+          (c.get("v.alice@example.test"), c.get("v.alice@strict.example.test")))
+    check("%s: SMTP.VERIFY: some accepted, some not: S.PARTIAL" % mode, c.get("verify.status", "").split(" ")[:1] == ["1"], c.get("verify.status"))
+    # No DATA: every Postfix session of this run (found by its HELO) ended without one.
+    deadline = time.monotonic() + 15
+    sessions = []
+    while time.monotonic() < deadline:
+        sessions = postfix_sessions(offset, helo)
+        if {"mx1", "mx-strict"} <= {svc for svc, _ in sessions}:
+            break
+        time.sleep(0.3)
+    ends = [(svc, lines[-1]) for svc, lines in sessions]
+    check("%s: SMTP.VERIFY's sessions with mx1 and mx-strict are in the Postfix log" % mode,
+          {"mx1", "mx-strict"} <= {svc for svc, _ in sessions}, ends or "no session with helo=<%s>" % helo)
+    print("POSTFIX %s:\n%s" % (mode, "\n".join("  %s: %s" % (svc, end.split(": ", 1)[-1]) for svc, end in ends)), flush=True)
+    check("%s: SMTP.VERIFY sent no DATA (no data= in any of its disconnect lines)" % mode,
+          sessions and not any("data=" in end for _, end in ends) and all("rcpt=" in end for svc, end in ends if svc in ("mx1", "mx-strict")),
+          ends)
+    # Direct delivery: straight to mx1, which delivers to alice's maildir.
+    subject = "direct " + tag
+    deadline = time.monotonic() + 15
+    while not delivered_to("alice", subject) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    check("%s: SENDMAIL with O.DELIVERY DIRECT: S.SENT, class 6" % mode, c.get("direct", "").split(" ")[:2] == ["0", "6"], c.get("direct"))
+    check("%s: SENDMAIL DIRECT: the message is in alice's maildir at mx1" % mode, len(delivered_to("alice", subject)) == 1,
+          delivered_to("alice", subject))
+    # The verb, from TCL.
+    rc, out = engine.tcl(account, "SMTP.VERIFY.ADDRESS alice@example.test reject@example.test x@nullmx.example.test "
+                                  "nobody@strict.example.test DNS.SERVER 127.0.0.1:5353 MX.PORT 25 CA.FILE %s HELO verb-%s" % (ca, helo))
+    print("VERB %s:\n%s" % (mode, out.rstrip()), flush=True)
+    lines = [l for l in out.splitlines() if l.strip()]
+    check("%s: SMTP.VERIFY.ADDRESS: one line per address, class, name, address, exchanger, reply" % mode,
+          len(lines) == 5
+          and re.match(r"6 ACCEPTED alice@example\.test mx1\.example\.test \[127\.0\.0\.2\] 250 .*\(catch-all\)$", lines[0])
+          and re.match(r"5 RECIPIENT\.REJECTED reject@example\.test mx1\.example\.test \[127\.0\.0\.2\] 550 5\.1\.1 ", lines[1])
+          and re.match(r"3 NO\.MAIL\.SERVER x@nullmx\.example\.test - ", lines[2])
+          and re.match(r"5 RECIPIENT\.REJECTED nobody@strict\.example\.test mx-strict\.example\.test \[127\.0\.0\.7\] 550 5\.1\.1 ", lines[3])
+          and sum("(catch-all)" in l for l in lines) == 1
+          and lines[4] == "ERROR 32 RECIPIENT.REJECTED 1 of 4 accepted", out)
+    rc, out = engine.tcl(account, "SMTP.VERIFY.ADDRESS alice@strict.example.test DNS.SERVER 127.0.0.1:5353 CA.FILE %s HELO verb-%s" % (ca, helo))
+    check("%s: SMTP.VERIFY.ADDRESS: all accepted ends with OK" % mode,
+          out.strip().splitlines()[-1:] == ["OK 1 of 1 accepted"] and "(catch-all)" not in out, out)
+    rc, out = engine.tcl(account, "SMTP.VERIFY.ADDRESS DNS.SERVER 127.0.0.1:5353")
+    check("%s: SMTP.VERIFY.ADDRESS without an address says how to use it" % mode, out.strip().startswith("ERROR 60 no address"), out)
 
 
 # --- OAuth 2.0: a profile with a token grant, from BASIC, against Postfix + Dovecot ------------
