@@ -38,9 +38,10 @@ BOOST_AUTO_TEST_CASE(thirty_a_minute_makes_a_hundred_take_three_minutes_of_simul
         }
         ++sent;
     }
-    // 30 at once, 30 after 60 s, 30 after 120 s, the last 10 after 180 s.
+    // 30 at once, 30 after 62 s, 30 after 124 s, the last 10 after 186 s (windows kept 2 s
+    // longer than a minute: the provider counts on arrival).
     BOOST_TEST(clock - start >= 180.0);
-    BOOST_TEST(clock - start < 181.0);
+    BOOST_TEST(clock - start < 187.0);
 }
 
 BOOST_AUTO_TEST_CASE(two_gates_on_one_state_file_share_the_limit) {
@@ -59,7 +60,7 @@ BOOST_AUTO_TEST_CASE(recipients_per_day) {
     const double wait = gate.try_take(60, 10010);
     BOOST_TEST(wait > 86000.0);  // the first 60 leave the window a day after they went
     BOOST_TEST(gate.try_take(40, 10020) == 0.0);
-    BOOST_TEST(gate.try_take(1, 10000 + 86401) == 0.0);
+    BOOST_TEST(gate.try_take(1, 10000 + 86403) == 0.0);
 }
 
 BOOST_AUTO_TEST_CASE(retry_schedule_doubles_caps_and_jitters) {
