@@ -501,8 +501,9 @@ def case_permanent():
     relay = c.relay(defer_file=defer)
     tok = c.token()
     res = c.send("reject1@x.test", tok)
-    check("e: one recipient refused with 550: S.FAILED, no R.QUEUE.ID",
-          field(res, R_STATUS) == S_FAILED and field(res, R_QUEUE_ID) == "", summary(res))
+    check("e: one recipient refused with 550: S.FAILED, RCPT.CODE 550, no R.QUEUE.ID",
+          field(res, R_STATUS) == S_FAILED and values(res, R_RCPT_CODE) == ["550"] and field(res, R_QUEUE_ID) == "",
+          "%s RCPT.CODE %s" % (summary(res), values(res, R_RCPT_CODE)))
     check("e: RCPT.QUEUED is not 1 for it", "1" not in values(res, R_RCPT_QUEUED), values(res, R_RCPT_QUEUED))
     check("e: nothing in the queue folder", not c.queue_files(), c.queue_files())
     tok = c.token()
