@@ -132,6 +132,26 @@ def sendmail(message_fields, body, options_fields):
     return parse_result(data.decode("utf-8", "replace"))
 
 
+def queue_abi(command, options_fields):
+    """mvs_queue (SMTP.QUEUE.CONTROL) in this process: COMMAND as a list of attributes"""
+    l = lib()
+    l.mvs_queue.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_int]
+    l.mvs_queue.restype = ctypes.c_int
+    opts = [""] * max(options_fields)
+    for k, v in options_fields.items():
+        opts[k - 1] = v
+    cap = 1 << 20
+    buf = ctypes.create_string_buffer(cap)
+    n = l.mvs_queue(AM.join(command).encode(), AM.join(opts).encode(), buf, cap)
+    data = buf.value
+    while 0 < n and len(data) < n:
+        more = ctypes.create_string_buffer(cap)
+        if l.mvs_fetch(len(data), more, cap) <= 0:
+            break
+        data += more.value
+    return parse_result(data.decode("utf-8", "replace"))
+
+
 # --- the relay ------------------------------------------------------------------------------
 class Relay:
     def __init__(self, folder, port, defer_file=None, data_delay_ms=0):
@@ -232,6 +252,9 @@ class Case:
         return sendmail({1: "", 2: VM.join(to) if isinstance(to, list) else to, 5: token},
                         "queue test body %s\n" % token, {O_PROFILE: self.profile, O_CONFIG: self.ini})
 
+    def queue_abi(self, *command):
+        return queue_abi(list(command), {O_PROFILE: self.profile, O_CONFIG: self.ini})
+
     def cli(self, *args, timeout=120):
         """mvsmtp ARGS --config INI --profile q: (exit status, stdout+stderr, seconds)"""
         t0 = time.time()
@@ -294,6 +317,10 @@ def case_outage():
     rc, out, _ = c.cli("queue", "list")
     listed = sum(1 for i in set(ids) if i and i in out)
     check("a: mvsmtp queue list shows all 200 ids", rc == 0 and listed == 200, "exit %s, %d listed: %s" % (rc, listed, out[-300:]))
+    res = c.queue_abi("LIST")
+    got = [i for i in values(res, R_QUEUE_ID) if i]
+    check("a: mvs_queue LIST (SMTP.QUEUE.CONTROL) returns the same 200 ids",
+          field(res, R_STATUS) == "0" and sorted(got) == sorted(ids), "%s, %d ids" % (summary(res), len(got)))
     relay = c.relay()
     rc, out, took = c.flush(timeout=100)
     check("a: mvsmtp queue flush --all exits 0 (%.1f s)" % took, rc == 0, "exit %s: %s" % (rc, out[-500:]))
@@ -520,12 +547,14 @@ def case_permanent():
           and qd[1] in ("", "0") and qd[2] == "1",
           "%s RCPT.STATUS %s RCPT.QUEUED %s" % (summary(res), values(res, R_RCPT_STATUS), qd[:3]))
     os.unlink(defer)
-    rc, out, _ = c.flush()
+    res = c.queue_abi("FLUSH", "ALL")       # the ABI's FLUSH (BASIC's SMTP.QUEUE.CONTROL)
+    counts = values(res, R_QUEUE_COUNTS)
+    check("e: mvs_queue FLUSH ALL: S.OK, R.QUEUE.COUNTS due 1, delivered 1",
+          field(res, R_STATUS) == "0" and counts[:2] == ["1", "1"], "%s COUNTS %s" % (summary(res), counts))
     relay.wait_count(3, 5)
     envs = [m["rcpts"] for m in relay.messages() if m["subject"] == tok3]
     check("e: the flush sends it to defer3@x.test only; reject3@x.test is never retried",
-          rc == 0 and sorted(map(tuple, envs)) == [("accepted@x.test",), ("defer3@x.test",)],
-          "exit %s, envelopes %s: %s" % (rc, envs, out[-300:]))
+          sorted(map(tuple, envs)) == [("accepted@x.test",), ("defer3@x.test",)], "envelopes %s" % envs)
     left = c.leftovers()
     check("e: the queue folder is empty afterwards (failed/ included)", not left, left)
     c.close()
