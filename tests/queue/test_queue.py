@@ -289,12 +289,11 @@ class Case:
 
 
 def is_state_file(rel):
-    """files the queue may keep while empty (the shared rate-limit state, lock files); none
-    known yet: every file counts as a leftover until the core names its own"""
+    """files the queue keeps while empty: the shared rate-limit state and its lock file"""
     return rel in STATE_FILES
 
 
-STATE_FILES = set()
+STATE_FILES = {"rate.state", "rate.state.lock"}
 
 
 # --- cases ----------------------------------------------------------------------------------
