@@ -85,6 +85,7 @@ std::string show(const QueueEntry& e) {
 std::string flush(Queue& queue, bool all) {
     FlushOptions options;
     options.all = all;
+    options.pace = false;  // never sleep for a rate-limit slot inside a database process
     const FlushReport f = queue.flush(options);
     DeliveryReport r = ok("flushed " + std::to_string(f.due) + ": " + std::to_string(f.delivered) + " delivered, " +
                           std::to_string(f.deferred) + " deferred, " + std::to_string(f.failed) + " failed, " +

@@ -248,7 +248,7 @@ FlushReport one_pass(Queue& queue, bool all, bool progress_line) {
     FlushOptions options;
     options.all = all;
     options.pace = true;
-    options.stop = [] { return g_stop.load(); };
+    options.should_stop = [] { return g_stop.load(); };
     if (progress_line)
         options.progress = [start](std::size_t done, std::size_t total, const QueueEntry&) {
             const double elapsed = seconds_since(start);
