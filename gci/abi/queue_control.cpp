@@ -12,7 +12,9 @@
 // FLUSH here never waits for a rate-limit slot: it runs inside a database process, where a
 // call that sleeps for minutes would hold a BASIC user. What the limit leaves is counted as
 // rate-limited and stays queued for `mvsmtp queue run`, which does pace.
+#include <algorithm>
 #include <cctype>
+#include <iterator>
 #include <string>
 
 #include "dynarray.hpp"
@@ -76,7 +78,11 @@ std::string show(const QueueEntry& e) {
     r.message_id = e.message_id;
     r.outbox_path = e.eml_path;
     r.size = e.size;
-    r.error = static_cast<ErrorCode>(e.last_error);
+    // R.ERROR stays 0: SHOW itself succeeded (and machine mode's exit status is R.ERROR); the
+    // entry's last error goes into the summary, its reason into R.QUEUE.REASON.
+    if (e.last_error)
+        r.message += "; last error " + std::to_string(e.last_error) + " " +
+                     error_info(static_cast<ErrorCode>(e.last_error)).basic_name;
     ResultExtras extras;
     extras.queue = queue_rows({e});
     return encode_result(r, extras);
@@ -105,7 +111,12 @@ std::string queue_control(const char* command, const char* options) noexcept {
         const std::string verb = upper_trimmed(extract(command, 1));
         const std::string argument = trimmed(extract(command, 2));
         static const char* kVerbs = "LIST, SHOW, FLUSH, RETRY, DELETE or PURGE";
-        if (verb.empty()) return encode_failure(ErrorCode::BadArgument, std::string("COMMAND<1> must be ") + kVerbs);
+        // The verb first: a typo is BAD.ARGUMENT whatever the profile says.
+        static const char* kKnown[] = {"LIST", "SHOW", "FLUSH", "RETRY", "DELETE", "PURGE"};
+        if (std::find(std::begin(kKnown), std::end(kKnown), verb) == std::end(kKnown))
+            return encode_failure(ErrorCode::BadArgument,
+                                  (verb.empty() ? std::string("COMMAND<1> is empty") : "unknown COMMAND<1> \"" + verb + "\"") +
+                                      ": " + kVerbs);
         const Profile profile = load_profile(options_request(options));
         if (!profile.queue.enabled())
             return encode_failure(ErrorCode::BadOption,
@@ -150,7 +161,7 @@ std::string queue_control(const char* command, const char* options) noexcept {
             const std::size_t n = queue.purge(seconds);
             return encode_result(ok(std::to_string(n) + " message(s) purged"));
         }
-        return encode_failure(ErrorCode::BadArgument, "unknown COMMAND<1> \"" + verb + "\": " + kVerbs);
+        return encode_failure(ErrorCode::Internal, "SMTP.QUEUE.CONTROL " + verb + " not handled");
     });
 }
 

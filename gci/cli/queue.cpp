@@ -138,14 +138,12 @@ int run_show(const Common& c, const std::string& id) {
     const std::string r = call_queue(command("SHOW", id), c.options());
     if (failed(r)) return failure(r);
     using gci::extract;
-    const int error = std::atoi(extract(r, R::ERROR).c_str());
     std::cout << "id:            " << extract(r, R::QUEUE_ID) << "\n"
               << "message-id:    " << or_dash(extract(r, R::MESSAGE_ID)) << "\n"
               << "created:       " << extract(r, R::QUEUE_CREATED) << " UTC\n"
               << "attempts:      " << extract(r, R::QUEUE_ATTEMPTS) << "\n"
               << "next attempt:  " << or_dash(extract(r, R::QUEUE_NEXT)) << (extract(r, R::QUEUE_NEXT).empty() ? "" : " UTC") << "\n"
-              << "last reason:   " << or_dash(extract(r, R::QUEUE_REASON))
-              << (error ? " (" + error_name(error) + ")" : "") << "\n"
+              << "last reason:   " << or_dash(extract(r, R::QUEUE_REASON)) << "\n"
               << "size:          " << or_dash(extract(r, R::SIZE)) << " octets\n"
               << "file:          " << or_dash(extract(r, R::OUTBOX_FILE)) << "\n"
               << "summary:       " << extract(r, R::MESSAGE) << "\n"
@@ -220,16 +218,6 @@ std::string summary(const FlushReport& f, double seconds) {
     return "flushed " + std::to_string(f.due) + ": " + std::to_string(f.delivered) + " delivered, " +
            std::to_string(f.deferred) + " deferred, " + std::to_string(f.failed) + " failed, " +
            std::to_string(f.rate_limited) + " left by the rate limit, in " + fixed(seconds, 1) + " s";
-}
-
-void add(FlushReport& total, const FlushReport& f) {
-    total.due += f.due;
-    total.delivered += f.delivered;
-    total.deferred += f.deferred;
-    total.failed += f.failed;
-    total.skipped_locked += f.skipped_locked;
-    total.rate_limited += f.rate_limited;
-    total.errors.insert(total.errors.end(), f.errors.begin(), f.errors.end());
 }
 
 // The queue settings of the chosen profile; no folder is BAD.OPTION, as for mvs_queue.

@@ -93,12 +93,14 @@ int free_port() {
 struct QueueBed {
     testsupport::TempDir dir;
     std::string folder = dir.path + "/queue";
+    // An empty INI: no site or user mvsmtp.ini may change what is tested.
+    std::string config = dir.write("mvsmtp.ini", "");
     int port = free_port();
     std::unique_ptr<testsupport::CountingProxy> relay;
 
     std::string options() const {
         DynArrayBuilder o;
-        o.set(O::CONFIG, "/dev/null");  // no site or user mvsmtp.ini may change what is tested
+        o.set(O::CONFIG, config);
         o.set(O::SERVER, "smtp://127.0.0.1:" + std::to_string(port));
         o.set(O::TLS, "off");
         o.set(O::HELO, "client.example.test");
@@ -110,13 +112,13 @@ struct QueueBed {
     // Only what LIST, SHOW & co. need: the folder (and no config file).
     std::string control_options() const {
         DynArrayBuilder o;
-        o.set(O::CONFIG, "/dev/null");
+        o.set(O::CONFIG, config);
         o.set(O::QUEUE, folder);
         return o.str();
     }
     std::vector<std::string> cli(std::vector<std::string> args) const {
         args.insert(args.begin(), {kCli, "queue"});
-        args.insert(args.end(), {"--config", "/dev/null", "--queue", folder});
+        args.insert(args.end(), {"--config", config, "--queue", folder});
         return args;
     }
     void up() { relay = std::make_unique<testsupport::CountingProxy>(2526, port); }
@@ -193,7 +195,7 @@ BOOST_AUTO_TEST_CASE(retry_delete_purge_and_unknown_ids) {
     BOOST_TEST(field(abi_queue(cmd("PURGE", "soon"), bed.control_options()), R::ERROR) == "60");
     // No folder anywhere: BAD.OPTION, with the way out in the message.
     DynArrayBuilder none;
-    none.set(O::CONFIG, "/dev/null");
+    none.set(O::CONFIG, bed.config);
     const std::string no_folder = abi_queue(cmd("LIST"), none.str());
     BOOST_TEST(field(no_folder, R::ERROR_NAME) == "BAD.OPTION");
     BOOST_TEST(field(no_folder, R::MESSAGE).find("O.QUEUE") != std::string::npos);
@@ -259,8 +261,8 @@ BOOST_AUTO_TEST_CASE(cli_list_show_retry_delete_purge) {
     BOOST_TEST(testbed::run(bed.cli({"delete", id})).status == 60);
     BOOST_TEST(testbed::run(bed.cli({"list"})).out == "0 message(s) queued in " + bed.folder + "\n");
     // No folder: BAD.OPTION (66), from the ABI's RESULT and from flush's own check alike.
-    BOOST_TEST(testbed::run({kCli, "queue", "list", "--config", "/dev/null"}).status == 66);
-    BOOST_TEST(testbed::run({kCli, "queue", "flush", "--config", "/dev/null"}).status == 66);
+    BOOST_TEST(testbed::run({kCli, "queue", "list", "--config", bed.config}).status == 66);
+    BOOST_TEST(testbed::run({kCli, "queue", "flush", "--config", bed.config}).status == 66);
     BOOST_TEST(testbed::run({kCli, "queue", "frobnicate", "--queue", bed.folder}).status == 60);
     const auto help = testbed::run({kCli, "queue", "--help"});
     BOOST_TEST(help.status == 0);

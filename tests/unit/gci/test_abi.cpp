@@ -2,6 +2,8 @@
 // negative only for misuse, never an exception. Uses the outbox default (no server).
 #include <boost/test/unit_test.hpp>
 
+#include "support/temp_dir.hpp"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -136,7 +138,8 @@ BOOST_AUTO_TEST_CASE(queue_without_verb_or_folder_fails_cleanly) {
     char buf[512];
     BOOST_TEST(mvs_queue("", "", buf, sizeof buf) > 0);
     BOOST_TEST(extract(buf, R::ERROR_NAME) == "BAD.ARGUMENT");
-    const std::string no_config = "\x1E/dev/null";  // OPTIONS<O.CONFIG> = /dev/null: no profile, no queue
+    testsupport::TempDir dir;
+    const std::string no_config = "\x1E" + dir.write("empty.ini", "");  // OPTIONS<O.CONFIG>: no queue key
     BOOST_TEST(mvs_queue("LIST", no_config.c_str(), buf, sizeof buf) > 0);
     BOOST_TEST(extract(buf, R::ERROR_NAME) == "BAD.OPTION");
     std::string out(8000, ' ');

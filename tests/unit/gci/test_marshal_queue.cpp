@@ -9,6 +9,7 @@
 #include "operations.hpp"
 #include "mvsmtp/config.hpp"
 #include "mvsmtp/error.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace mvsmtp;
 using namespace mvsmtp::gci;
@@ -91,8 +92,9 @@ BOOST_AUTO_TEST_CASE(flush_counts_are_five_values) {
 }
 
 BOOST_AUTO_TEST_CASE(queue_control_without_a_folder_is_bad_option) {
+    testsupport::TempDir dir;
     DynArrayBuilder o;
-    o.set(O::CONFIG, "/dev/null");
+    o.set(O::CONFIG, dir.write("empty.ini", ""));  // a config without a queue key
     const std::string a = queue_control("LIST", o.str().c_str());
     BOOST_TEST(extract(a, R::STATUS) == "3");
     BOOST_TEST(extract(a, R::ERROR) == "66");
