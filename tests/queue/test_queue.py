@@ -14,7 +14,7 @@ its Subject, so deliveries are counted by token. Cases:
   b partial    one recipient accepted, one answered 451: S.QUEUED, RCPT.STATUS 0 for the
                first, RCPT.QUEUED for the second; after the flush the relay got the message
                again with ONLY the deferred recipient in the envelope
-  c crash      60 queued, relay up (reply to "." held back 40 ms), `queue flush --all`
+  c crash      60 queued, relay up (reply to "." held back 100 ms), `queue flush --all`
                SIGKILLed at random moments (0-300 ms) 100 times, then one flush without
                kills: every message delivered at least once (duplicates counted and
                reported), no leftover file in the queue folder, the final flush not blocked
@@ -404,7 +404,7 @@ def case_crash(n=60, kills=100):
         if field(res, R_STATUS) != S_QUEUED:
             bad.append(summary(res))
     check("c: %d sends with the relay down return S.QUEUED" % n, not bad, bad[:1])
-    relay = c.relay(data_delay_ms=40)
+    relay = c.relay(data_delay_ms=100)
     rnd = random.Random(RUN_ID)
     t0 = time.time()
     orphans, exited = [], 0
