@@ -23,6 +23,8 @@ its Subject, so deliveries are counted by token. Cases:
                window of the relay's receive times holds more than 10
   e permanent  550 answers are never queued: S.FAILED / S.PARTIAL, no R.QUEUE.ID, nothing
                in the queue; with a 451 beside it only the deferred recipient is queued
+               (flushed through mvs_queue FLUSH, BASIC's SMTP.QUEUE.CONTROL)
+  f recipients recipient_limit = 6/2s: 6 messages of 3 recipients, the flush paces them
 
 Prints one PASS/FAIL line per check and last "N passed, M failed"; exit 1 on any failure,
 77 when the build or python3-aiosmtpd is missing. Environment: MVSMTP_BUILD_DIR (default
@@ -443,6 +445,8 @@ def case_crash(n=60, kills=100):
     check("c: every one of the %d messages delivered at least once (none lost)" % n, not lost, "lost %d: %s" % (len(lost), lost[:5]))
     say("  DUPLICATES (crash test): %d extra copies of %d messages (%d deliveries for %d messages)"
         % (dups, dup_msgs, sum(counts.get(t, 0) for t in tokens), n))
+    check("c: at most one duplicate per kill (a flusher has one message in the window at a time): %d <= %d"
+          % (dups, kills - exited), dups <= kills - exited, dups)
     strangers = [s for s in counts if s not in tokens]
     check("c: the relay got nothing else", not strangers, strangers[:5])
     left = c.leftovers()
@@ -520,6 +524,34 @@ def case_rate(n=40, limit=10, period=2.0):
     c.close()
 
 
+def case_recipients(n=6, per=3, limit=6, period=2.0):
+    say("== f: recipient_limit = %d/%ds, %d messages of %d recipients each, then a flush" % (limit, period, n, per))
+    c = Case("f", recipient_limit="%d/%ds" % (limit, period))
+    relay = c.relay()
+    st, tokens = [], []
+    for i in range(n):
+        tok = c.token()
+        tokens.append(tok)
+        res = c.send(["r%d-%d@x.test" % (i, k) for k in range(per)], tok)
+        st.append(field(res, R_STATUS))
+    check("f: the first %d messages sent, the rest queued (S.QUEUED), none failed" % (limit // per),
+          st[:limit // per] == [S_SENT] * (limit // per) and set(st[limit // per:]) == {S_QUEUED}, st)
+    rc, out, took = c.flush()
+    check("f: mvsmtp queue flush --all waits for recipient slots and exits 0 (%.1f s)" % took, rc == 0,
+          "exit %s: %s" % (rc, out[-300:]))
+    relay.wait_count(n, 5)
+    msgs = relay.messages()
+    counts = relay.counts()
+    check("f: all %d delivered exactly once" % n, all(counts.get(t) == 1 for t in tokens) and len(msgs) == n,
+          counts)
+    times = sorted(t for m in msgs for t in [m["at"]] * len(m["rcpts"]))
+    worst = windows_over(times, limit, period)
+    check("f: no %gs window holds more than %d recipients (worst %d)" % (period, limit, worst), worst <= limit, worst)
+    left = c.leftovers()
+    check("f: the queue folder is empty afterwards", not left, left[:10])
+    c.close()
+
+
 def case_permanent():
     say("== e: permanent failures (550) are never queued")
     c = Case("e")
@@ -559,7 +591,8 @@ def case_permanent():
     c.close()
 
 
-CASE_FUNCS = {"a": case_outage, "b": case_partial, "c": case_crash, "d": case_rate, "e": case_permanent}
+CASE_FUNCS = {"a": case_outage, "b": case_partial, "c": case_crash, "d": case_rate, "e": case_permanent,
+              "f": case_recipients}
 
 
 def main():
