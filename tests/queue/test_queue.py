@@ -25,6 +25,8 @@ its Subject, so deliveries are counted by token. Cases:
                in the queue; with a 451 beside it only the deferred recipient is queued
                (flushed through mvs_queue FLUSH, BASIC's SMTP.QUEUE.CONTROL)
   f recipients recipient_limit = 6/2s: 6 messages of 3 recipients, the flush paces them
+  g failover   server lists a down relay, then an up one: sent, not queued; both down:
+               queued, and `mvsmtp queue run` delivers them when the relay is back
 
 Prints one PASS/FAIL line per check and last "N passed, M failed"; exit 1 on any failure,
 77 when the build or python3-aiosmtpd is missing. Environment: MVSMTP_BUILD_DIR (default
@@ -552,6 +554,49 @@ def case_recipients(n=6, per=3, limit=6, period=2.0):
     c.close()
 
 
+def case_failover():
+    say("== g: two relays in server (the first down), then `queue run` while both are down")
+    down = free_port()
+    c = Case("g", queue_retry="1", queue_retry_max="2")
+    with open(c.ini) as f:
+        text = f.read()
+    with open(c.ini, "w") as f:
+        f.write(text.replace("server = smtp://127.0.0.1:%d" % c.port,
+                             "server = smtp://127.0.0.1:%d, smtp://127.0.0.1:%d" % (down, c.port)))
+    relay = c.relay()
+    tok = c.token()
+    res = c.send("first@x.test", tok)
+    check("g: the first relay down, the second up: S.SENT, not queued",
+          field(res, R_STATUS) == S_SENT and field(res, R_QUEUE_ID) == "" and relay.counts().get(tok) == 1,
+          "%s, relay %s" % (summary(res), relay.counts()))
+    relay.stop()
+    tokens = [c.token() for _ in range(3)]
+    st = [field(c.send("later%d@x.test" % i, t), R_STATUS) for i, t in enumerate(tokens)]
+    check("g: both relays down: S.QUEUED", st == [S_QUEUED] * 3, st)
+    run = subprocess.Popen([CLI, "queue", "run", "--interval", "1", "--config", c.ini, "--profile", c.profile],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    time.sleep(0.5)
+    relay = c.relay()
+    t0 = time.time()
+    deadline = t0 + 15
+    while time.time() < deadline and not all(relay.counts().get(t) for t in tokens):
+        time.sleep(0.2)
+    counts = relay.counts()
+    check("g: `mvsmtp queue run --interval 1` delivers them once the relay is back (%.1f s)" % (time.time() - t0),
+          all(counts.get(t) == 1 for t in tokens), counts)
+    run.send_signal(signal.SIGTERM)
+    try:
+        out = run.communicate(timeout=10)[0].decode("utf-8", "replace")
+        rc = run.returncode
+    except subprocess.TimeoutExpired:
+        run.kill()
+        out, rc = run.communicate()[0].decode("utf-8", "replace"), "timeout"
+    check("g: queue run ends with exit 0 on SIGTERM", rc == 0, "exit %s: %s" % (rc, out[-300:]))
+    left = c.leftovers()
+    check("g: the queue folder is empty afterwards", not left, left[:10])
+    c.close()
+
+
 def case_permanent():
     say("== e: permanent failures (550) are never queued")
     c = Case("e")
@@ -592,7 +637,7 @@ def case_permanent():
 
 
 CASE_FUNCS = {"a": case_outage, "b": case_partial, "c": case_crash, "d": case_rate, "e": case_permanent,
-              "f": case_recipients}
+              "f": case_recipients, "g": case_failover}
 
 
 def main():
