@@ -27,6 +27,8 @@ its Subject, so deliveries are counted by token. Cases:
   f recipients recipient_limit = 6/2s: 6 messages of 3 recipients, the flush paces them
   g failover   server lists a down relay, then an up one: sent, not queued; both down:
                queued, and `mvsmtp queue run` delivers them when the relay is back
+  h options    a message queued with O.SERVER is retried there, not at the profile's
+               server; one with O.PASSWORD is not queued (the secret never reaches disk)
 
 Prints one PASS/FAIL line per check and last "N passed, M failed"; exit 1 on any failure,
 77 when the build or python3-aiosmtpd is missing. Environment: MVSMTP_BUILD_DIR (default
@@ -597,6 +599,45 @@ def case_failover():
     c.close()
 
 
+def case_options():
+    say("== h: a queued message keeps the call's options (O.SERVER); O.PASSWORD is never written")
+    c = Case("h")
+    other_dir = os.path.join(c.dir, "relay-profile")
+    os.mkdir(other_dir)
+    other = Relay(other_dir, free_port()).start()          # where the profile points
+    c.relays.append(other)
+    with open(c.ini) as f:
+        text = f.read()
+    with open(c.ini, "w") as f:
+        f.write(text.replace("server = smtp://127.0.0.1:%d" % c.port, "server = smtp://127.0.0.1:%d" % other.port))
+    tok = c.token()
+    opts = {O_PROFILE: c.profile, O_CONFIG: c.ini, 3: "smtp://127.0.0.1:%d" % c.port, 5: "off"}
+    res = sendmail({2: "opt@x.test", 5: tok}, "options " + tok, opts)
+    check("h: O.SERVER (down) given as an option: S.QUEUED", field(res, R_STATUS) == S_QUEUED, summary(res))
+    relay = c.relay()
+    rc, out, _ = c.flush()
+    relay.wait_count(1, 5)
+    check("h: the flush sends it to the O.SERVER of the call, not to the profile's server",
+          rc == 0 and relay.counts().get(tok) == 1 and not other.counts(),
+          "exit %s, call's relay %s, profile's relay %s: %s" % (rc, relay.counts(), other.counts(), out[-200:]))
+    relay.stop()
+    secret = "pw-%s-never-on-disk" % secrets.token_hex(6)
+    tok2 = c.token()
+    opts.update({6: "someone", 7: secret, 10: "1"})
+    res = sendmail({2: "pw@x.test", 5: tok2}, "password " + tok2, opts)
+    note("O.PASSWORD given, relay down: %s" % summary(res))
+    found = []
+    for top, _, files in os.walk(c.queue):
+        for name in files:
+            with open(os.path.join(top, name), "rb") as f:
+                if secret.encode() in f.read():
+                    found.append(name)
+    check("h: O.PASSWORD given: not queued (the failure is returned; no secret is written)",
+          field(res, R_STATUS) != S_QUEUED and field(res, R_QUEUE_ID) == "" and not c.leftovers() and not found,
+          "%s; queue files %s; secret in %s" % (summary(res), c.leftovers(), found))
+    c.close()
+
+
 def case_permanent():
     say("== e: permanent failures (550) are never queued")
     c = Case("e")
@@ -637,7 +678,8 @@ def case_permanent():
 
 
 CASE_FUNCS = {"a": case_outage, "b": case_partial, "c": case_crash, "d": case_rate, "e": case_permanent,
-              "f": case_recipients, "g": case_failover}
+              "f": case_recipients, "g": case_failover,
+              "h": case_options}
 
 
 def main():
