@@ -524,6 +524,7 @@ def case_rate(n=40, limit=10, period=2.0):
           "got %d, missing %s" % (len(msgs), [t for t in tokens if not counts.get(t)][:3]))
     check("d: first to last delivery took at least %.0f s (%.2f s)" % (need, span), span >= need - 0.1, span)
     worst = windows_over(times, limit, period)
+    note("strict (no tolerance): the fullest %gs window holds %d" % (period, windows_over(times, limit, period, 0)))
     check("d: no %gs window of the relay's receive times holds more than %d (worst %d)" % (period, limit, worst),
           worst <= limit, worst)
     left = c.leftovers()
