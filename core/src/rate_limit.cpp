@@ -91,8 +91,9 @@ RateLimit parse_rate(const std::string& raw) {
     RateLimit r;
     try {
         std::size_t used = 0;
-        r.count = std::stol(text.substr(0, slash), &used);
-        if (used != slash || r.count <= 0) throw bad();
+        const std::string count = trim(text.substr(0, slash));
+        r.count = std::stol(count, &used);
+        if (used != count.size() || r.count <= 0) throw bad();
         std::string period = trim(text.substr(slash + 1));
         double multiple = 1;
         std::size_t digits = 0;
