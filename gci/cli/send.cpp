@@ -84,9 +84,10 @@ std::vector<std::string> lines_as_values(const std::string& text) {
 
 void print_human(const std::string& r) {
     using gci::extract;
-    static const char* kStatus[] = {"SENT", "PARTIAL", "STORED (not sent)", "FAILED"};
+    static const char* kStatus[] = {"SENT", "PARTIAL", "STORED (not sent)", "FAILED",
+                                     "QUEUED (not sent yet: retried by mvsmtp queue run)"};
     const int status = std::atoi(extract(r, R::STATUS).c_str());
-    std::cout << "Status:     " << (status >= 0 && status <= 3 ? kStatus[status] : "?") << "\n";
+    std::cout << "Status:     " << (status >= 0 && status <= 4 ? kStatus[status] : "?") << "\n";
     if (extract(r, R::ERROR) != "0")
         std::cout << "Error:      " << extract(r, R::ERROR) << " " << extract(r, R::ERROR_NAME)
                   << (extract(r, R::TRANSIENT) == "1" ? " (temporary)" : "") << "\n";
@@ -95,12 +96,16 @@ void print_human(const std::string& r) {
         std::cout << "Reply:      " << reply_line(r) << "\n";
     if (!extract(r, R::MESSAGE_ID).empty()) std::cout << "Message-ID: " << extract(r, R::MESSAGE_ID) << "\n";
     if (!extract(r, R::OUTBOX_FILE).empty()) std::cout << "Stored in:  " << extract(r, R::OUTBOX_FILE) << "\n";
+    if (!extract(r, R::QUEUE_ID).empty()) std::cout << "Queue ID:   " << extract(r, R::QUEUE_ID) << "\n";
     const auto addrs = gci::values(r, R::RCPT_ADDRESS);
     for (std::size_t i = 0; i < addrs.size(); ++i) {
         const int v = static_cast<int>(i) + 1;
         const std::string st = extract(r, R::RCPT_STATUS, v);
         std::cout << "  " << addrs[i] << ": "
-                  << (st.empty() ? "stored" : st == "0" ? "accepted" : "refused (" + st + ")");
+                  << (st.empty()                              ? "stored"
+                      : st == "0"                             ? "accepted"
+                      : extract(r, R::RCPT_QUEUED, v) == "1" ? "queued (" + st + ")"
+                                                              : "refused (" + st + ")");
         if (!extract(r, R::RCPT_CODE, v).empty())
             std::cout << " — " << extract(r, R::RCPT_CODE, v) << " " << extract(r, R::RCPT_ENHANCED, v) << " "
                       << extract(r, R::RCPT_TEXT, v);

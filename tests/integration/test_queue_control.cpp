@@ -307,4 +307,28 @@ BOOST_AUTO_TEST_CASE(cli_run_flushes_due_messages_until_sigterm) {
     BOOST_TEST(out.find("mvsmtp queue run: stopped") != std::string::npos, out);
 }
 
+// Over the profile's rate limit SENDMAIL queues (RATE.LIMITED, 23); mvs_queue FLUSH then never
+// sleeps for a slot inside the caller's process: it returns at once, counting what the limit
+// held back in R.QUEUE.COUNTS<5>.
+BOOST_AUTO_TEST_CASE(abi_flush_never_waits_for_a_rate_limit_slot) {
+    testsupport::TempDir dir;
+    const std::string folder = dir.path + "/queue";
+    const std::string ini = dir.write("mvsmtp.ini", "[default]\nserver = smtp://127.0.0.1:2526\ntls = off\n"
+                                                    "helo = client.example.test\nrate_limit = 1/minute\nqueue = " +
+                                                        folder + "\n");
+    DynArrayBuilder o;
+    o.set(O::CONFIG, ini);
+    const std::string first = mvsmtp_library().sendmail(simple_message(testbed::unique_token("rl"), {kUser}), "x", o.str());
+    BOOST_TEST(field(first, R::STATUS) == "0", field(first, R::MESSAGE));
+    const std::string second = mvsmtp_library().sendmail(simple_message(testbed::unique_token("rl"), {kUser}), "x", o.str());
+    BOOST_TEST(field(second, R::STATUS) == "4", field(second, R::MESSAGE));
+    BOOST_TEST(field(second, R::ERROR_NAME) == "RATE.LIMITED");
+    const auto start = std::chrono::steady_clock::now();
+    const std::string flushed = abi_queue(cmd("FLUSH", "ALL"), o.str());
+    BOOST_TEST((std::chrono::steady_clock::now() - start < std::chrono::seconds(3)));
+    BOOST_TEST(mvsmtp::gci::values(flushed, R::QUEUE_COUNTS) ==
+               (std::vector<std::string>{"1", "0", "0", "0", "1"}), field(flushed, R::MESSAGE));
+    BOOST_TEST(mvsmtp::gci::values(abi_queue(cmd("LIST"), o.str()), R::QUEUE_ID).size() == 1u);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
