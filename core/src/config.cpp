@@ -20,12 +20,6 @@
 namespace mvsmtp {
 namespace {
 
-std::string trim(const std::string& s) {
-    const auto b = s.find_first_not_of(" \t\r\n");
-    if (b == std::string::npos) return {};
-    return s.substr(b, s.find_last_not_of(" \t\r\n") - b + 1);
-}
-
 // An INI value without its trailing comment: "; ..." or "# ..." after a space or tab (so
 // "pa;ss" stays whole). A value that must contain " ;" belongs in a file (password_file).
 std::string without_comment(const std::string& raw) {
@@ -108,6 +102,7 @@ bool parse_bool(const std::string& key, const std::string& value) {
 }
 
 struct Pending {
+    std::vector<ServerAddress> servers;  // server = a, b, ...
     bool port_set = false;
     bool tls_set = false;
     bool smtps_scheme = false;  // the server in force was given as smtps://
@@ -165,6 +160,21 @@ void finish_oauth(Profile& p, const Pending& pending) {
                                               "XOAUTH2 or OAUTHBEARER with oauth_grant");
 }
 
+// A duration: seconds, or with s, m, h or d ("90s", "30m", "12h", "5d"); 1 s to 365 days.
+std::int64_t parse_duration(const std::string& key, const std::string& value) {
+    const std::string v = ascii_lower(trim(value));
+    std::int64_t unit = 1;
+    std::string digits = v;
+    if (!v.empty() && std::string("smhd").find(v.back()) != std::string::npos) {
+        unit = v.back() == 's' ? 1 : v.back() == 'm' ? 60 : v.back() == 'h' ? 3600 : 86400;
+        digits = trim(v.substr(0, v.size() - 1));
+    }
+    const std::int64_t n = parse_int(key, digits, 1, 365 * 86400);
+    if (n * unit > 365 * 86400)
+        throw Error(ErrorCode::BadOption, key + " must be at most 365 days (got \"" + value + "\")");
+    return n * unit;
+}
+
 // dns_server: "host[:port]" or "[v6]:port", comma-separated; c-ares would take more (and
 // silently ignore what it cannot read), so the list is checked here.
 void check_dns_servers(const std::string& value) {
@@ -186,8 +196,20 @@ void apply(Profile& p, const std::string& key, const std::string& value, Pending
     bool& port_set = pending.port_set;
     std::string& password_file = pending.password_file;
     if (key == "server") {
+        pending.servers.clear();
         if (value.empty()) { p.host.clear(); return; }
-        const ServerAddress s = parse_server(value);
+        std::size_t pos = 0;
+        while (pos <= value.size()) {
+            const std::size_t end = std::min(value.find(',', pos), value.size());
+            const std::string one = trim(value.substr(pos, end - pos));
+            pos = end + 1;
+            if (one.empty()) throw Error(ErrorCode::BadOption, "server lists an empty relay (got \"" + value + "\")");
+            pending.servers.push_back(parse_server(one));
+        }
+        for (const auto& s : pending.servers)
+            if (s.implicit_tls != pending.servers.front().implicit_tls)
+                throw Error(ErrorCode::BadOption, "the relays of one profile must all be smtp:// or all smtps:// (got \"" + value + "\")");
+        const ServerAddress& s = pending.servers.front();
         p.host = s.host;
         if (s.port) { p.port = s.port; port_set = true; }
         pending.smtps_scheme = s.implicit_tls;
@@ -213,6 +235,20 @@ void apply(Profile& p, const std::string& key, const std::string& value, Pending
         if (!value.empty()) p.dns.timeout_ms = parse_int(key, value, 1, 3600) * 1000;
     } else if (key == "mx_port") {
         if (!value.empty()) p.mx_port = parse_int(key, value, 1, 65535);
+    } else if (key == "queue") {
+        p.queue.folder = value;
+    } else if (key == "queue_max_age") {
+        if (!value.empty()) p.queue.max_age_seconds = parse_duration(key, value);
+    } else if (key == "queue_retry") {
+        if (!value.empty()) p.queue.retry_first_seconds = static_cast<int>(parse_duration(key, value));
+    } else if (key == "queue_retry_max") {
+        if (!value.empty()) p.queue.retry_max_seconds = static_cast<int>(parse_duration(key, value));
+    } else if (key == "queue_notify") {
+        p.queue.notify = value;
+    } else if (key == "rate_limit") {
+        p.rates.messages = parse_rate(value);
+    } else if (key == "recipient_limit") {
+        p.rates.recipients = parse_rate(value);
     } else if (key == "user") {
         p.user = value;
     } else if (key == "password") {
@@ -308,6 +344,7 @@ const std::vector<std::string>& profile_keys() {
         "allow_plaintext_auth", "from", "helo", "ca_file", "connect_timeout", "timeout", "final_timeout",
         "outbox", "charset", "transcript", "keepalive", "pipelining", "max_size",
         "delivery", "dns_server", "dns_timeout", "mx_port",
+        "queue", "queue_max_age", "queue_retry", "queue_retry_max", "queue_notify", "rate_limit", "recipient_limit",
         "oauth_grant", "oauth_provider", "oauth_tenant", "oauth_authority", "oauth_client_id",
         "oauth_client_secret", "oauth_client_secret_file", "oauth_client_certificate", "oauth_client_key",
         "oauth_scope", "oauth_token_url", "oauth_device_url", "oauth_ca_file", "oauth_cache",
@@ -421,6 +458,21 @@ Profile load_profile(const ProfileRequest& request) {
     }
     if (!pending.password_file.empty()) p.password = read_password_file(pending.password_file);
     if (!pending.port_set) p.port = p.tls == TlsMode::Implicit ? 465 : 587;
+    const int default_port = p.tls == TlsMode::Implicit ? 465 : 587;
+    p.relays.clear();
+    if (pending.servers.empty() && !p.host.empty()) p.relays.push_back({p.host, p.port});
+    for (const auto& s : pending.servers) p.relays.push_back({s.host, s.port ? s.port : default_port});
+    if (!p.relays.empty()) p.relays.front().port = p.port;  // a port key applies to the first
+    p.reference.config = path;
+    p.reference.profile = request.profile;
+    for (const auto& [k, v] : request.overrides) {
+        const std::string key = ascii_lower(k);
+        if (key != "password" && key != "oauth_client_secret") p.reference.overrides[key] = v;
+        else if (!v.empty()) p.reference.dropped_secret = true;
+    }
+    if (p.rates.enabled() && !p.queue.enabled())
+        throw Error(ErrorCode::BadOption, "rate_limit and recipient_limit need a queue folder (queue = ...): a message over "
+                                          "the limit is queued, never refused");
     finish_oauth(p, pending);
     return p;
 }

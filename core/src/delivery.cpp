@@ -4,11 +4,14 @@
 #include <functional>
 
 #include "domain_groups.hpp"
+#include "queue_files.hpp"
 #include "mvsmtp/address.hpp"
 #include "mvsmtp/direct.hpp"
 #include "mvsmtp/envelope.hpp"
 #include "mvsmtp/mime.hpp"
 #include "mvsmtp/outbox.hpp"
+#include "mvsmtp/queue.hpp"
+#include "mvsmtp/rate_limit.hpp"
 
 namespace mvsmtp {
 
@@ -183,12 +186,112 @@ DeliveryReport failure_report(ErrorCode code, const std::string& message) noexce
     return report;
 }
 
+namespace {
+
+// One relay after another: the next when this one refused or failed for now before any
+// content left (nothing of the message can be there), never after.
+DeliveryReport relay(const Message& message, const std::vector<std::string>& recipients, const Profile& profile,
+                     const TranscriptHook& transcript) {
+    DeliveryReport last;
+    std::string tried;
+    for (const Profile::Relay& r : profile.relays) {
+        SessionSettings settings = session_settings(profile);
+        settings.host = r.host;
+        settings.port = r.port;
+        settings.transcript = transcript;
+        Session session(settings);
+        DeliveryReport report;
+        try {
+            session.open();
+            const TlsInfo tls = session.tls_info();
+            SendResult sent = session.send_to(message, recipients);
+            session.quit();
+            const bool next = sent.accepted_count() == 0 && is_transient(sent.error) && session.failed_before_data();
+            report = report_from(std::move(sent), r.host);
+            report.tls = tls;
+            report.message_id = message.message_id;
+            if (!next) return report;
+        } catch (const Error& e) {
+            report.tls = session.tls_info();
+            report.message_id = message.message_id;
+            fill_from_error(report, e);
+            if (!e.is_transient()) return report;
+        }
+        tried += (tried.empty() ? "" : "; ") + r.host + ":" + std::to_string(r.port) + ": " + report.message;
+        last = std::move(report);
+    }
+    if (profile.relays.size() > 1) last.message = "no relay took the message: " + tried;
+    return last;
+}
+
+bool deferred_for_now(const RecipientResult& r, ErrorCode overall) {
+    if (r.accepted) return false;
+    return is_transient(r.error) || (r.error == ErrorCode::Ok && is_transient(overall));
+}
+
+// What may succeed later goes to the queue; the report then says Queued.
+DeliveryReport defer_what_may_succeed_later(DeliveryReport report, const Message& message,
+                                            const std::vector<std::string>& recipients, const Profile& profile) {
+    if (!profile.queue.enabled()) return report;
+    if (report.recipients.empty())
+        for (const auto& r : recipients) report.recipients.push_back({r, false, report.error, Reply{}});
+    std::vector<std::string> later;
+    for (const auto& r : report.recipients)
+        if (deferred_for_now(r, report.error)) later.push_back(r.address);
+    if (later.empty()) return report;
+    if (profile.reference.dropped_secret) {
+        report.message += " (not queued: a password given as an option is never written to disk; put it in the profile)";
+        return report;
+    }
+    const ErrorCode why = is_transient(report.error) ? report.error : ErrorCode::RecipientDeferred;
+    try {
+        report.queue_id = Queue(profile.queue).enqueue(message, later, profile.reference, report.message, why);
+    } catch (const Error& e) {
+        report.message += std::string(" (could not be queued: ") + e.what() + ")";
+        return report;
+    }
+    const RecipientResult* refused = nullptr;
+    std::size_t accepted = 0;
+    for (auto& r : report.recipients) {
+        accepted += r.accepted ? 1 : 0;
+        if (deferred_for_now(r, report.error)) {
+            r.queued = true;
+            if (r.error == ErrorCode::Ok) r.error = why;
+        } else if (!r.accepted && !refused) {
+            refused = &r;
+        }
+    }
+    report.status = DeliveryStatus::Queued;
+    report.error = refused ? refused->error : why;
+    report.message = "queued as " + report.queue_id + " for " + std::to_string(later.size()) + " of " +
+                     std::to_string(report.recipients.size()) + " recipients (" + std::to_string(accepted) +
+                     " accepted" + (refused ? ", some refused" : "") + "): " + report.message;
+    return report;
+}
+
+DeliveryReport queue_whole(const Message& message, const std::vector<std::string>& recipients, const Profile& profile,
+                           ErrorCode why, const std::string& reason) {
+    DeliveryReport report;
+    report.message_id = message.message_id;
+    report.error = why;
+    report.message = reason;
+    for (const auto& r : recipients) report.recipients.push_back({r, false, why, Reply{}});
+    return defer_what_may_succeed_later(std::move(report), message, recipients, profile);
+}
+
+}  // namespace
+
+DeliveryReport send_prepared(const Message& prepared, const std::vector<std::string>& recipients,
+                             const Profile& profile, const TranscriptHook& transcript) {
+    if (profile.delivery == Delivery::Direct) return deliver_direct_prepared(prepared, recipients, profile, transcript);
+    return relay(prepared, recipients, profile, transcript);
+}
+
 DeliveryReport deliver(Message message, const Profile& profile, TranscriptHook transcript) noexcept {
-    if (profile.delivery == Delivery::Direct) return deliver_direct(std::move(message), profile, std::move(transcript));
     return guarded_report([&] {
         DeliveryReport report;
         ready_for_sending(message, profile);
-        if (!profile.has_server()) {
+        if (profile.delivery == Delivery::Relay && !profile.has_server()) {
             report.message_id = message.message_id;
             report.outbox_path = store_in_outbox(message, profile.outbox);
             report.status = DeliveryStatus::Stored;
@@ -198,25 +301,20 @@ DeliveryReport deliver(Message message, const Profile& profile, TranscriptHook t
                 report.recipients.push_back({r, false, ErrorCode::Ok, Reply{}});
             return report;
         }
-        SessionSettings settings = session_settings(profile);
-        settings.transcript = std::move(transcript);
-        Session session(settings);
-        DeliveryReport partial;  // what is known if open() or send() throws
-        partial.message_id = message.message_id;
-        try {
-            session.open();
-            const TlsInfo tls = session.tls_info();
-            SendResult sent = session.send(message);
-            session.quit();
-            report = report_from(std::move(sent), profile.host);
-            report.tls = tls;
-        } catch (const Error& e) {
-            partial.tls = session.tls_info();
-            fill_from_error(partial, e);
-            return partial;
+        const std::vector<std::string> recipients = message.envelope_recipients();
+        if (profile.rates.enabled()) {
+            QueueFiles files(profile.queue.folder);
+            files.ensure();
+            const double wait = RateGate(profile.rates, files.rate_state()).try_take(recipients.size());
+            if (wait > 0)
+                return queue_whole(message, recipients, profile, ErrorCode::RateLimited,
+                                   "over the rate limit (" + rate_text(profile.rates.messages) + " messages, " +
+                                       rate_text(profile.rates.recipients) + " recipients): the next slot is in " +
+                                       std::to_string(static_cast<int>(wait + 0.999)) + " s");
         }
+        report = send_prepared(message, recipients, profile, transcript);
         report.message_id = message.message_id;
-        return report;
+        return defer_what_may_succeed_later(std::move(report), message, recipients, profile);
     });
 }
 

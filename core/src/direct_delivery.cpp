@@ -76,18 +76,21 @@ void deliver_to_domain(DeliveryReport& report, const Message& message, const Dom
 
 }  // namespace
 
+DeliveryReport deliver_direct_prepared(const Message& prepared, const std::vector<std::string>& recipients,
+                                      const Profile& profile, const TranscriptHook& transcript) {
+    DeliveryReport report;
+    report.message_id = prepared.message_id;
+    for (const auto& r : recipients) report.recipients.push_back({r, false, ErrorCode::Ok, Reply{}});
+    for (const DomainGroup& group : group_by_domain(recipients))
+        deliver_to_domain(report, prepared, group, profile, transcript);
+    conclude_report(report, "delivered to the recipients' mail exchangers");
+    return report;
+}
+
 DeliveryReport deliver_direct(Message message, const Profile& profile, TranscriptHook transcript) noexcept {
-    return guarded_report([&] {
-        ready_for_sending(message, profile);
-        const std::vector<std::string> recipients = message.envelope_recipients();
-        DeliveryReport report;
-        report.message_id = message.message_id;
-        for (const auto& r : recipients) report.recipients.push_back({r, false, ErrorCode::Ok, Reply{}});
-        for (const DomainGroup& group : group_by_domain(recipients))
-            deliver_to_domain(report, message, group, profile, transcript);
-        conclude_report(report, "delivered to the recipients' mail exchangers");
-        return report;
-    });
+    Profile direct = profile;
+    direct.delivery = Delivery::Direct;
+    return deliver(std::move(message), direct, std::move(transcript));
 }
 
 }  // namespace mvsmtp

@@ -12,6 +12,8 @@
 #include "mvsmtp/error.hpp"
 #include "mvsmtp/mime.hpp"
 
+#include <fstream>
+
 namespace mvsmtp {
 namespace {
 
@@ -66,7 +68,24 @@ void prepare(Message& message, const std::string& message_id_domain) {
     }
 }
 
+namespace {
+
+// A queued message goes out exactly as it was stored.
+void copy_prepared(const std::string& path, ByteSink& out) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw Error(ErrorCode::OutboxFailed, "cannot read the queued message " + path);
+    char buffer[64 * 1024];
+    while (in) {
+        in.read(buffer, sizeof buffer);
+        if (in.gcount() > 0) out.write(buffer, static_cast<std::size_t>(in.gcount()));
+    }
+    if (in.bad()) throw Error(ErrorCode::OutboxFailed, "cannot read the queued message " + path);
+}
+
+}  // namespace
+
 void write_message(const Message& message, ByteSink& out, const WriteOptions& options) {
+    if (!message.prepared_file.empty()) return copy_prepared(message.prepared_file, out);
     try {
         validate(message);
         LimitSink limited(out, message.size_limit);

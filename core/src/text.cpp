@@ -189,4 +189,10 @@ std::string to_crlf(std::string_view s) {
     return out;
 }
 
+std::string trim(const std::string& s) {
+    const auto b = s.find_first_not_of(" \t\r\n");
+    if (b == std::string::npos) return {};
+    return s.substr(b, s.find_last_not_of(" \t\r\n") - b + 1);
+}
+
 }  // namespace mvsmtp

@@ -27,6 +27,8 @@
 #include "mvsmtp/auth.hpp"
 #include "mvsmtp/connection.hpp"
 #include "mvsmtp/mx_lookup.hpp"
+#include "mvsmtp/queue.hpp"
+#include "mvsmtp/rate_limit.hpp"
 #include "mvsmtp/oauth_settings.hpp"
 #include "mvsmtp/tls.hpp"
 
@@ -63,6 +65,18 @@ struct Profile {
     Delivery delivery = Delivery::Relay;  // delivery = relay | direct
     DnsSettings dns;             // dns_server, dns_timeout: MX lookups of direct delivery and SMTP.VERIFY
     int mx_port = 25;            // mx_port: the exchangers' port (tests use another)
+    // server = a, b, ...: relays tried in order (a refused or failed connection, a 4xx before
+    // the content) before the message is deferred; host/port above are the first.
+    struct Relay {
+        std::string host;
+        int port = 0;
+    };
+    std::vector<Relay> relays;
+    QueueSettings queue;         // queue, queue_max_age, queue_retry, queue_retry_max, queue_notify
+    RateLimits rates;            // rate_limit, recipient_limit (need a queue: over the limit = queued)
+    // Where this profile came from (file, section, the caller's overrides but never a
+    // password or client secret): what a queued message is sent with later.
+    ProfileReference reference;
     // direct delivery: tls defaults to opportunistic (STARTTLS when offered, an unverifiable
     // certificate reported, not refused); an explicit tls = required refuses both.
 

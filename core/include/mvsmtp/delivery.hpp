@@ -25,6 +25,7 @@ enum class DeliveryStatus : int {
     Partial = 1,  // accepted for some recipients; see per-recipient results
     Stored = 2,   // no server configured: written to the outbox folder, NOT sent
     Failed = 3,   // nothing was accepted; see error
+    Queued = 4,   // the recipients not accepted yet are in the durable queue (queue_id)
 };
 
 struct DeliveryReport {
@@ -39,6 +40,7 @@ struct DeliveryReport {
     std::uint64_t size = 0;
     std::vector<std::string> notes;
     TlsInfo tls;                            // the TLS the message travelled under
+    std::string queue_id;                   // Queued: the message's id in the queue
 };
 
 // The session settings a profile describes (credentials only when a user is set).
@@ -64,7 +66,16 @@ std::vector<Message> separate_copies(const Message& message);
 // with no server, one .eml per copy in the outbox.
 DeliveryReport deliver_each(const Message& message, const Profile& profile, TranscriptHook transcript = {}) noexcept;
 
+// Sends through the profile's relays (in order, the next when one cannot take the message
+// before its content started) or, with delivery = direct, to the exchangers; stores in the
+// outbox without a server. With a queue (profile.queue), what failed only for now — and a send
+// over the rate limit — is queued: status Queued, queue_id, recipients marked queued.
 DeliveryReport deliver(Message message, const Profile& profile, TranscriptHook transcript = {}) noexcept;
+
+// The sending part of deliver() for a prepared message (a queued one: prepared_file): relays
+// or exchangers, no outbox, no queue, no rate limit. Throws for what guarded_report catches.
+DeliveryReport send_prepared(const Message& prepared, const std::vector<std::string>& recipients,
+                             const Profile& profile, const TranscriptHook& transcript);
 
 // Runs work; any exception becomes a Failed report (mvsmtp::Error keeps its code and reply,
 // anything else is Internal). The one place where C++ failures turn into reports.

@@ -40,7 +40,11 @@ enum class Outcome : int {
 // The class an SMTP-level per-recipient result belongs to (direct delivery and verification).
 Outcome outcome_of(const RecipientResult& result);
 
+// deliver() with delivery = direct (queueing what may succeed later when the profile has a queue).
 DeliveryReport deliver_direct(Message message, const Profile& profile, TranscriptHook transcript = {}) noexcept;
+// The sending part for a message already prepared: no queue, no rate limit. Throws.
+DeliveryReport deliver_direct_prepared(const Message& prepared, const std::vector<std::string>& recipients,
+                                      const Profile& profile, const TranscriptHook& transcript);
 
 DeliveryReport verify_addresses(const std::vector<std::string>& addresses, const Profile& profile,
                                 TranscriptHook transcript = {}) noexcept;

@@ -67,6 +67,9 @@ struct Message {
     // ready_for_sending): write_message and validate refuse a bigger one with
     // MessageTooLarge. 0 = no limit.
     std::uint64_t size_limit = 0;
+    // A message already written (a queued ID.eml): sent byte for byte as it is, never
+    // rendered again; the fields above then only describe its envelope (return_path, to, dsn).
+    std::string prepared_file;
 
     std::string envelope_sender() const { return return_path.empty() ? from.address : return_path; }
     // to + cc + bcc, in that order, duplicates (case-insensitive) removed.

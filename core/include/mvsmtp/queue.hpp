@@ -48,6 +48,9 @@ struct ProfileReference {
     std::string config;
     std::string profile;
     std::map<std::string, std::string> overrides;
+    // The caller gave a password or client secret as an option: it is not written to disk,
+    // so a message sent that way is not queued (its failure is returned instead).
+    bool dropped_secret = false;
 };
 
 enum class RecipientState { Pending, Accepted, Failed };
@@ -78,10 +81,14 @@ struct QueueEntry {
 
 struct FlushOptions {
     bool all = false;                         // also messages whose next attempt is not due yet
+    // Rate limits: true waits for the next slot (the CLI, a flusher process); false leaves the
+    // message for a later pass (a call inside a database process must not sleep for minutes).
+    bool pace = false;
+    std::function<bool()> should_stop = {};   // checked between messages (SIGTERM in `queue run`)
     std::int64_t now = 0;                     // 0: the real clock (tests may set it)
     std::size_t limit = 0;                    // at most this many messages (0: all)
     // Called after each message: done so far, total due, the entry as it is now.
-    std::function<void(std::size_t, std::size_t, const QueueEntry&)> progress;
+    std::function<void(std::size_t, std::size_t, const QueueEntry&)> progress = {};
 };
 
 struct FlushReport {

@@ -66,6 +66,7 @@ struct RecipientResult {
     int outcome = 0;
     std::string exchanger = {};  // "mx1.example.com [192.0.2.25]": who answered (direct delivery)
     int catch_all = -1;     // SMTP.VERIFY: 1 the domain accepts any address, 0 it does not, -1 unknown
+    bool queued = false;    // deferred, stored in the durable queue to be retried
 };
 
 // SMTP.VERIFY's conversation up to RCPT TO: the replies, one per recipient asked.

@@ -38,6 +38,8 @@ std::size_t find_line_break(std::string_view s, std::size_t from);
 // ASCII case mapping (protocol keywords, option values); other bytes are left alone.
 std::string ascii_upper(std::string s);
 std::string ascii_lower(std::string s);
+// Without leading and trailing blanks, tabs, CR and LF.
+std::string trim(const std::string& s);
 
 // Text from a remote party made safe to show in RESULT or a transcript: every byte outside
 // printable ASCII becomes `replacement`; at most `limit` characters, then "...".
