@@ -68,6 +68,10 @@ MVSMTP_API int mvs_verify(const char* addresses, const char* options, char* resu
     return run(result, capacity, addresses && options, [&] { return mvsmtp::gci::verify(addresses, options); });
 }
 
+MVSMTP_API int mvs_queue(const char* command, const char* options, char* result, int capacity) {
+    return run(result, capacity, command && options, [&] { return mvsmtp::gci::queue_control(command, options); });
+}
+
 MVSMTP_API int mvs_shim_call(const char* op, int handle, const char* a1, const char* a2, const char* a3,
                              char* out) {
     try {
@@ -97,6 +101,8 @@ MVSMTP_API int mvs_shim_call(const char* op, int handle, const char* a1, const c
             total = mvs_close(handle, text, text_capacity);
         } else if (verb == "VERIFY") {
             total = mvs_verify(a1, a2, text, text_capacity);
+        } else if (verb == "QUEUE") {
+            total = mvs_queue(a1, a2, text, text_capacity);
         } else {
             total = ResultStore::publish(mvsmtp::gci::encode_failure(ErrorCode::BadArgument,
                                                                      "unknown operation " + verb.substr(0, 40)),

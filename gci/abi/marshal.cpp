@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <ctime>
 
 #include "dynarray.hpp"
 #include "layout.hpp"
@@ -110,7 +111,7 @@ ProfileRequest options_request(std::string_view options) {
         {O::OUTBOX, "outbox"}, {O::CHARSET, "charset"}, {O::FROM, "from"},
         {O::TRANSCRIPT, "transcript"}, {O::KEEPALIVE, "keepalive"}, {O::PIPELINING, "pipelining"},
         {O::MAX_SIZE, "max_size"}, {O::DELIVERY, "delivery"}, {O::DNS_SERVER, "dns_server"},
-        {O::DNS_TIMEOUT, "dns_timeout"}, {O::MX_PORT, "mx_port"}};
+        {O::DNS_TIMEOUT, "dns_timeout"}, {O::MX_PORT, "mx_port"}, {O::QUEUE, "queue"}};
     for (const auto& [attr, key] : keys) {
         // A password may legitimately start or end with a space; nothing else may.
         std::string v = attr == O::PASSWORD ? extract(options, attr) : trimmed(extract(options, attr));
@@ -249,7 +250,8 @@ std::string encode_result(const DeliveryReport& r, const ResultExtras& extras) {
         b.set(R::REPLY_ENHANCED, r.last_reply->enhanced);
         b.set(R::REPLY_TEXT, r.last_reply->lines);
     }
-    std::vector<std::string> addr, status, code, enh, text, transaction, klass, exchanger, catch_all;
+    std::vector<std::string> addr, status, code, enh, text, transaction, klass, exchanger, catch_all, queued;
+    bool any_queued = false;
     bool classified = false;
     for (const auto& rc : r.recipients) {
         addr.push_back(rc.address);
@@ -263,6 +265,8 @@ std::string encode_result(const DeliveryReport& r, const ResultExtras& extras) {
         exchanger.push_back(rc.exchanger);
         catch_all.push_back(rc.catch_all < 0 ? "" : rc.catch_all ? "1" : "0");
         classified = classified || rc.outcome != 0 || !rc.exchanger.empty() || rc.catch_all >= 0;
+        queued.push_back(rc.queued ? "1" : "");
+        any_queued = any_queued || rc.queued;
     }
     b.set(R::RCPT_ADDRESS, addr);
     b.set(R::RCPT_STATUS, status);
@@ -292,7 +296,44 @@ std::string encode_result(const DeliveryReport& r, const ResultExtras& extras) {
     const TlsInfo& tls = extras.tls.active ? extras.tls : r.tls;
     if (tls.active) b.set(R::TLS, std::vector<std::string>{tls.protocol, tls.cipher, tls.peer_subject, tls.peer_issuer, tls.peer_expires});
     b.set(R::CAPABILITIES, extras.capabilities);
+    // The queue's fields only when there is something in them, so that every other RESULT
+    // keeps its old shape (ending at the last field it had before the queue existed).
+    if (!r.queue_id.empty()) b.set(R::QUEUE_ID, r.queue_id);
+    if (any_queued) b.set(R::RCPT_QUEUED, queued);
+    const QueueRows& q = extras.queue;
+    if (!q.id.empty()) {
+        b.set(R::QUEUE_ID, q.id);
+        b.set(R::QUEUE_CREATED, q.created);
+        b.set(R::QUEUE_ATTEMPTS, q.attempts);
+        b.set(R::QUEUE_NEXT, q.next);
+        b.set(R::QUEUE_PENDING, q.pending);
+    }
+    if (!q.reason.empty()) b.set(R::QUEUE_REASON, q.reason);  // FLUSH: one value per message that did not go
+    if (!extras.queue_counts.empty()) b.set(R::QUEUE_COUNTS, extras.queue_counts);
     return b.str();
+}
+
+std::string utc_time(std::int64_t seconds) {
+    if (seconds <= 0) return "";
+    const std::time_t t = static_cast<std::time_t>(seconds);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
+    return buf;
+}
+
+QueueRows queue_rows(const std::vector<QueueEntry>& entries) {
+    QueueRows rows;
+    for (const QueueEntry& e : entries) {
+        rows.id.push_back(e.id);
+        rows.created.push_back(utc_time(e.created));
+        rows.attempts.push_back(std::to_string(e.attempts));
+        rows.next.push_back(utc_time(e.next_attempt));
+        rows.pending.push_back(std::to_string(e.pending()));
+        rows.reason.push_back(e.last_reason);
+    }
+    return rows;
 }
 
 std::string encode_failure(ErrorCode code, const std::string& message) {

@@ -4,6 +4,7 @@
 //   Message m = decode_message(message, body, charset);      // MESSAGE + BODY → Message
 //   std::string result = encode_result(report);              // DeliveryReport → RESULT
 //   std::vector<std::string> a = decode_addresses(list, cs); // SMTP.VERIFY's ADDRESSES
+//   extras.queue = queue_rows(queue.list());                 // SMTP.QUEUE.CONTROL LIST/SHOW
 //
 // Layouts are in layout.def (and basic/SMTP.H). Decoding throws mvsmtp::Error with
 // BadArgument / BadAddress / BadOption naming the field at fault.
@@ -15,9 +16,16 @@
 #include "mvsmtp/config.hpp"
 #include "mvsmtp/delivery.hpp"
 #include "mvsmtp/message.hpp"
+#include "mvsmtp/queue.hpp"
 #include "mvsmtp/text.hpp"
 
 namespace mvsmtp::gci {
+
+// Fields of RESULT that only some operations fill.
+// R.QUEUE.ID to R.QUEUE.REASON: one value per queued message, parallel (LIST, SHOW).
+struct QueueRows {
+    std::vector<std::string> id, created, attempts, next, pending, reason;
+};
 
 // Fields of RESULT that only some operations fill.
 struct ResultExtras {
@@ -25,7 +33,14 @@ struct ResultExtras {
     std::vector<std::string> transcript;    // O.TRANSCRIPT = RESULT
     TlsInfo tls;
     std::vector<std::string> capabilities;  // SMTP.OPEN
+    QueueRows queue;                        // SMTP.QUEUE.CONTROL LIST / SHOW
+    std::vector<std::string> queue_counts;  // FLUSH: due, delivered, deferred, failed, rate-limited
 };
+
+// "2026-11-29 22:10:05": seconds since the epoch as UTC, the form of R.QUEUE.CREATED/NEXT.
+std::string utc_time(std::int64_t seconds);
+// LIST/SHOW rows for these entries.
+QueueRows queue_rows(const std::vector<QueueEntry>& entries);
 
 ProfileRequest options_request(std::string_view options);
 // O.MANUAL: SMTP.OPEN only connects and reads the greeting.

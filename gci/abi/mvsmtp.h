@@ -70,6 +70,20 @@ MVSMTP_API int mvs_close(int handle, char* result, int capacity);
  * values 1-6), RCPT.EXCHANGER, RCPT.CATCHALL. Same buffer convention as mvs_sendmail. */
 MVSMTP_API int mvs_verify(const char* addresses, const char* options, char* result, int capacity);
 
+/* SMTP.QUEUE.CONTROL(COMMAND, OPTIONS, RESULT): the durable queue that SENDMAIL fills when a
+ * send fails for a transient reason and a queue folder is set (O.QUEUE or the profile's
+ * queue key; none: BAD.OPTION). COMMAND<1> is the verb, COMMAND<2> its argument:
+ *   LIST            R.QUEUE.ID, CREATED, ATTEMPTS, NEXT, PENDING, REASON: one value each
+ *   SHOW id         the same for one message, and its recipients in R.RCPT.ADDRESS, STATUS
+ *                   (last error code), TEXT (last reply), RCPT.QUEUED (1 = still pending)
+ *   FLUSH [ALL]     one delivery pass over the due messages (ALL: every message); never
+ *                   waits for a rate-limit slot; R.QUEUE.COUNTS = due, delivered, deferred,
+ *                   failed, left by the rate limit; R.MESSAGE one line
+ *   RETRY id        make it due now        DELETE id   remove it, undelivered
+ *   PURGE seconds   remove every message queued longer ago; the count in R.MESSAGE
+ * An unknown id is BAD.ARGUMENT. Same buffer convention as mvs_sendmail. */
+MVSMTP_API int mvs_queue(const char* command, const char* options, char* result, int capacity);
+
 /* The rest of this thread's last result, starting at byte `offset` (0-based). Returns the
  * number of bytes from offset to the end (0 when nothing is left). */
 MVSMTP_API int mvs_fetch(int offset, char* out, int capacity);
@@ -78,7 +92,7 @@ MVSMTP_API int mvs_fetch(int offset, char* out, int capacity);
  * value or an output length (UniVerse GCI, UniData CALLC, D3 %functions; see
  * docs/platforms.md). `op` is SENDMAIL (a1 MESSAGE, a2 BODY, a3 OPTIONS), OPEN (a1
  * OPTIONS), SEND (a1 MESSAGE, a2 BODY), CMD (a1 COMMAND), CLOSE, VERIFY (a1 ADDRESSES,
- * a2 OPTIONS; a3 unused), or FETCH (`handle` is then the offset into the last result).
+ * a2 OPTIONS; a3 unused), QUEUE (a1 COMMAND, a2 OPTIONS; a3 unused), or FETCH (`handle` is then the offset into the last result).
  * `out` must hold MVS_SHIM_CAPACITY bytes; it receives
  * the total RESULT length as 10 decimal digits, then as much of the RESULT (from the start,
  * or from the FETCH offset) as fits, NUL-terminated. Returns the total length too. */

@@ -26,6 +26,8 @@ DeliveryReport reply_report(const Reply& reply, const std::string& message) {
     return r;
 }
 
+}  // namespace
+
 std::string encode_guarded(const std::function<std::string()>& work) noexcept {
     try {
         return work();
@@ -36,6 +38,8 @@ std::string encode_guarded(const std::function<std::string()>& work) noexcept {
     try { return encode_failure(ErrorCode::Internal, "internal error"); } catch (...) {}
     return "3\x1E" "99\x1E" "INTERNAL";
 }
+
+namespace {
 
 std::string bad_handle(int handle) {
     return encode_failure(ErrorCode::BadHandle, "session handle " + std::to_string(handle) +

@@ -64,6 +64,10 @@ std::string call_verify(const std::string& addresses, const std::string& options
     return call([&](char* out, int cap) { return mvs_verify(addresses.c_str(), options.c_str(), out, cap); });
 }
 
+std::string call_queue(const std::string& command, const std::string& options) {
+    return call([&](char* out, int cap) { return mvs_queue(command.c_str(), options.c_str(), out, cap); });
+}
+
 int handle_of(const std::string& result) { return std::atoi(gci::extract(result, R::HANDLE).c_str()); }
 
 bool failed(const std::string& result) { return gci::extract(result, R::STATUS) == "3"; }

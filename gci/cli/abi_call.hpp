@@ -4,6 +4,7 @@
 //   std::string r = call_open(options); int h = handle_of(r);   // SMTP.OPEN
 //   call_cmd(h, "NOOP"); call_close(h);                         // SMTP.CMD, SMTP.CLOSE
 //   std::string v = call_verify(addresses, options);            // SMTP.VERIFY
+//   std::string q = call_queue(command, options);               // SMTP.QUEUE.CONTROL
 //
 // Reads the whole result with the pre-sized buffer + mvs_fetch pattern the BASIC wrappers
 // use, so the CLI exercises exactly that path.
@@ -19,6 +20,7 @@ std::string call_send(int handle, const std::string& message, const std::string&
 std::string call_cmd(int handle, const std::string& command);
 std::string call_close(int handle);
 std::string call_verify(const std::string& addresses, const std::string& options);  // SMTP.VERIFY
+std::string call_queue(const std::string& command, const std::string& options);     // SMTP.QUEUE.CONTROL
 // RESULT<R.HANDLE> of an mvs_open result (0 when the open failed).
 int handle_of(const std::string& result);
 // True when RESULT<R.STATUS> is S.FAILED.

@@ -13,7 +13,8 @@
 //   mvsmtp machine --hex [--remove] --spool ROOT [--next] call ARGFILE
 //       One BASIC call per run (machine_call.hpp): SENDMAIL␟MESSAGE␟BODY␟OPTIONS,
 //       OPEN␟OPTIONS, SEND␟TOKEN␟MESSAGE␟BODY, CMD␟TOKEN␟COMMAND, CLOSE␟TOKEN,
-//       VERIFY␟ADDRESSES␟OPTIONS (SMTP.VERIFY; like SENDMAIL it runs in this process).
+//       VERIFY␟ADDRESSES␟OPTIONS (SMTP.VERIFY), QUEUE␟COMMAND␟OPTIONS (SMTP.QUEUE.CONTROL;
+//       like SENDMAIL both run in this process).
 //       OPEN starts a session process that keeps the SMTP connection across runs and
 //       prints "SESSION <token>"; SEND/CMD/CLOSE name it by that token.
 //   mvsmtp machine --hex --spool ROOT [--next] prepare

@@ -6,6 +6,7 @@
 //   mvsmtp shell mail.example.com:587                                 type SMTP commands
 //   mvsmtp verify a@example.com b@example.org                         SMTP.VERIFY, per address
 //   mvsmtp mx example.com                                             a domain's exchangers
+//   mvsmtp queue list|show|flush|retry|delete|purge|run               the durable queue
 //   mvsmtp machine sendmail|session [ARGFILE]                         machine mode (BASIC)
 //   mvsmtp machine --hex --spool ROOT [--next] call ARGFILE|prepare   one call per run, real
 //                                                                     sessions (machine.cpp)
@@ -40,6 +41,11 @@ Usage:
   mvsmtp mx DOMAIN [--dns-server IP[:PORT]] [--dns-timeout S]
                                       the domain's mail exchangers as direct delivery sees
                                       them: every DNS step, then the order they are tried in
+  mvsmtp queue SUBCOMMAND [--profile P] [--config F] [--queue DIR]
+                                      the durable queue (messages SENDMAIL could not deliver
+                                      yet): list, show ID, flush [--all], retry ID, delete ID,
+                                      purge --older-than 7d, run [--interval S] (the flusher,
+                                      until SIGTERM); see: mvsmtp queue --help
   mvsmtp machine sendmail [ARGFILE]   BASIC's SENDMAIL out of process: reads MESSAGE, BODY
                                       and OPTIONS separated by ASCII 31 from ARGFILE (or
                                       stdin), writes RESULT to stdout
@@ -52,7 +58,7 @@ Usage:
                                       one BASIC call per run; ARGFILE (hex) holds one of
                                         SENDMAIL␟MESSAGE␟BODY␟OPTIONS   OPEN␟OPTIONS
                                         SEND␟TOKEN␟MESSAGE␟BODY  CMD␟TOKEN␟COMMAND  CLOSE␟TOKEN
-                                        VERIFY␟ADDRESSES␟OPTIONS
+                                        VERIFY␟ADDRESSES␟OPTIONS  QUEUE␟COMMAND␟OPTIONS
                                       (␟ = ASCII 31). OPEN starts a session process that keeps
                                       the SMTP connection for the later calls and prints
                                       "SESSION <token>"; SEND/CMD/CLOSE go to it
@@ -86,7 +92,7 @@ oauth_client_id, oauth_client_secret_file (or oauth_client_secret), oauth_client
 + oauth_client_key, oauth_scope, oauth_token_url, oauth_device_url, oauth_ca_file,
 oauth_cache, oauth_refresh_token_file, oauth_token_file; `mvsmtp oauth --help` explains each.
 
-send, test, shell, verify, mx and oauth take --help. Exit status: 0 when the message was sent
+send, test, shell, verify, mx, queue and oauth take --help. Exit status: 0 when the message was sent
 or stored (test: every check passed; verify: every address accepted; mx: exchangers found),
 else the error code of RESULT (10-29 temporary, 30-59 refused, 60-79 bad input,
 80-99 configuration; mx: 49 no mail server, 21 DNS unavailable).
@@ -109,6 +115,7 @@ int main(int argc, char** argv) {
         if (command == "shell") return mvsmtp::cli::run_shell(args);
         if (command == "verify") return mvsmtp::cli::run_verify(args);
         if (command == "mx") return mvsmtp::cli::run_mx(args);
+        if (command == "queue") return mvsmtp::cli::run_queue(args);
         if (command == "oauth") return mvsmtp::cli::run_oauth(args);
         if (command == "machine") return mvsmtp::cli::run_machine(args);
         if (command == "errors") return mvsmtp::cli::run_errors();

@@ -5,6 +5,7 @@
 //   testsupport::CountingProxy proxy(2525);          // relays 127.0.0.1:<port()> → 127.0.0.1:2525
 //   ... client uses "smtp://127.0.0.1:" + std::to_string(proxy.port()) ...
 //   BOOST_TEST(proxy.connections() == 1);
+//   testsupport::CountingProxy back(2526, port);     // listens on 127.0.0.1:<port> exactly
 //
 // One thread accepts; one thread per connection copies both ways until either side closes.
 // Stopped (and every relayed connection cut) when the object goes away.
@@ -25,9 +26,13 @@ namespace testsupport {
 
 class CountingProxy {
 public:
-    explicit CountingProxy(int target_port) : target_port_(target_port) {
+    // listen_port 0: a free port; else that one (a relay that "comes back" on the address a
+    // client already used, e.g. for the durable queue's tests).
+    explicit CountingProxy(int target_port, int listen_port = 0) : target_port_(target_port) {
         listener_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        sockaddr_in a = loopback(0);
+        sockaddr_in a = loopback(listen_port);
+        const int one = 1;
+        if (listener_ >= 0) ::setsockopt(listener_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
         if (listener_ < 0 || ::bind(listener_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(listener_, 16) != 0)
             throw std::runtime_error("CountingProxy: cannot listen");
         socklen_t len = sizeof a;

@@ -5,7 +5,7 @@
  *     DEFC VAR MVSJ_CALL(VAR, VAR, VAR, VAR, VAR)
  *     RAW = MVSJ_CALL(OP, HANDLE, X1, X2, X3)
  *
- * OP is SENDMAIL, OPEN, SEND, CMD, CLOSE or VERIFY (any operation mvs_shim_call knows);
+ * OP is SENDMAIL, OPEN, SEND, CMD, CLOSE, VERIFY or QUEUE (any operation mvs_shim_call knows);
  * HANDLE a number; X1..X3 the arguments with ASCII 30/29/28 marks (MVSMTP.CALL translated them).
  * The result is copied with STORE_VBS,
  * so any length works without pre-sized buffers (docs/platforms.md, jBASE DEFC). Build:

@@ -2,6 +2,8 @@
 // negative only for misuse, never an exception. Uses the outbox default (no server).
 #include <boost/test/unit_test.hpp>
 
+#include "support/temp_dir.hpp"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -127,6 +129,22 @@ BOOST_AUTO_TEST_CASE(misuse_returns_negative_without_crashing) {
     BOOST_TEST(mvs_verify(nullptr, "", buf, sizeof buf) == -86);
     BOOST_TEST(mvs_verify("a@example.test", nullptr, buf, sizeof buf) == -86);
     BOOST_TEST(mvs_verify("a@example.test", "", nullptr, 10) == -86);
+    BOOST_TEST(mvs_queue(nullptr, "", buf, sizeof buf) == -86);
+    BOOST_TEST(mvs_queue("LIST", nullptr, buf, sizeof buf) == -86);
+}
+
+// SMTP.QUEUE.CONTROL without a verb or a folder: a RESULT, never a crash; the shim agrees.
+BOOST_AUTO_TEST_CASE(queue_without_verb_or_folder_fails_cleanly) {
+    char buf[512];
+    BOOST_TEST(mvs_queue("", "", buf, sizeof buf) > 0);
+    BOOST_TEST(extract(buf, R::ERROR_NAME) == "BAD.ARGUMENT");
+    testsupport::TempDir dir;
+    const std::string no_config = "\x1E" + dir.write("empty.ini", "");  // OPTIONS<O.CONFIG>: no queue key
+    BOOST_TEST(mvs_queue("LIST", no_config.c_str(), buf, sizeof buf) > 0);
+    BOOST_TEST(extract(buf, R::ERROR_NAME) == "BAD.OPTION");
+    std::string out(8000, ' ');
+    BOOST_TEST(mvs_shim_call("QUEUE", 0, "LIST", no_config.c_str(), "", &out[0]) > 0);
+    BOOST_TEST(extract(out.c_str() + 10, R::ERROR_NAME) == "BAD.OPTION");
 }
 
 // SMTP.VERIFY refuses what it cannot ask about before any DNS query: a RESULT, never a crash.
