@@ -443,7 +443,8 @@ def exercise_queue(engine, account, work, mode):
     print("VERB %s SMTP.QUEUE LIST:\n%s" % (mode, out.rstrip()), flush=True)
     lines = out.strip().splitlines()
     check("%s: SMTP.QUEUE LIST: one line for the message (id, pending 1), then OK 1 queued" % mode,
-          len(lines) >= 2 and lines[-2].startswith(qid + " ") and "pending 1" in lines[-2] and lines[-1].strip() == "OK 1 queued", out)
+          len(lines) >= 2 and lines[-2].startswith(qid + " ") and "pending 1" in lines[-2] and " UTC " in lines[-2]
+          and lines[-1].strip() == "OK 1 queued", out)
     rc, out = engine.tcl(account, "SMTP.QUEUE SHOW %s QUEUE %s" % (qid, folder))
     print("VERB %s SMTP.QUEUE SHOW:\n%s" % (mode, out.rstrip()), flush=True)
     lines = out.strip().splitlines() or [""]
@@ -475,6 +476,10 @@ def exercise_queue(engine, account, work, mode):
         rc, out = engine.tcl(account, "SMTP.QUEUE LIST QUEUE %s" % folder)
         print("VERB %s SMTP.QUEUE LIST after FLUSH:\n%s" % (mode, out.rstrip()), flush=True)
         check("%s: SMTP.QUEUE LIST after the flush: OK 0 queued" % mode, out.strip() == "OK 0 queued", out)
+        rc, out = engine.tcl(account, "SMTP.QUEUE PURGE 0 QUEUE %s" % folder)
+        check("%s: SMTP.QUEUE PURGE 0 on the empty queue: OK 0 purged" % mode, out.strip().startswith("OK 0 "), out)
+        rc, out = engine.tcl(account, "SMTP.QUEUE RETRY no-such-id QUEUE %s" % folder)
+        check("%s: SMTP.QUEUE RETRY of an unknown id: ERROR 60" % mode, out.strip().startswith("ERROR 60 "), out)
         rc, out = engine.tcl(account, "SMTP.QUEUE FLUSH QUEUE %s" % folder)
         print("VERB %s SMTP.QUEUE FLUSH:\n%s" % (mode, out.rstrip()), flush=True)
         check("%s: SMTP.QUEUE FLUSH: a summary line, then OK" % mode,
