@@ -61,9 +61,15 @@ std::vector<Send> read_sends(const std::string& path) {
     return sends;
 }
 
+// A send is counted when it starts; the provider counts it when it arrives, a little later
+// and not always the same little. Windows are kept this much longer so that the provider's
+// count stays within the limit too (5 %, at most 2 s: 30/minute is kept as 30 per 62 s).
+double margin_for(const RateLimit& limit) { return std::min(2.0, limit.seconds * 0.05); }
+
 // When a window of `limit` next has room for `amount` more (0 if it has now).
-double wait_for(const std::vector<Send>& sends, const RateLimit& limit, long amount, bool count_recipients, double now) {
+double wait_for(const std::vector<Send>& sends, RateLimit limit, long amount, bool count_recipients, double now) {
     if (!limit.enabled()) return 0;
+    limit.seconds += margin_for(limit);
     if (amount > limit.count) amount = limit.count;  // one message bigger than the limit still goes, alone
     long used = 0;
     for (const Send& s : sends)
@@ -91,8 +97,9 @@ RateLimit parse_rate(const std::string& raw) {
     RateLimit r;
     try {
         std::size_t used = 0;
-        r.count = std::stol(text.substr(0, slash), &used);
-        if (used != slash || r.count <= 0) throw bad();
+        const std::string count = trim(text.substr(0, slash));
+        r.count = std::stol(count, &used);
+        if (used != count.size() || r.count <= 0) throw bad();
         std::string period = trim(text.substr(slash + 1));
         double multiple = 1;
         std::size_t digits = 0;
@@ -128,7 +135,8 @@ double RateGate::try_take(std::size_t recipients, double now) {
     if (now <= 0) now = wall_seconds();
     FileLock lock(state_file_ + ".lock");
     std::vector<Send> sends = read_sends(state_file_);
-    const double keep = std::max(limits_.messages.seconds, limits_.recipients.seconds);
+    const double keep = std::max(limits_.messages.seconds + margin_for(limits_.messages),
+                                 limits_.recipients.seconds + margin_for(limits_.recipients));
     sends.erase(std::remove_if(sends.begin(), sends.end(), [&](const Send& s) { return s.at <= now - keep || s.at > now + 86400; }),
                 sends.end());
     const double wait = std::max(wait_for(sends, limits_.messages, 1, false, now),

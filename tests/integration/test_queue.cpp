@@ -157,4 +157,23 @@ BOOST_AUTO_TEST_CASE(over_the_rate_limit_a_message_is_queued_not_refused) {
     BOOST_TEST(f.rate_limited == 1u);
 }
 
+BOOST_AUTO_TEST_CASE(direct_delivery_queues_the_inconclusive_classes_only) {
+    testsupport::TempDir d;
+    const std::string queue = d.path + "/queue";
+    const std::string token = testbed::unique_token("qd");
+    const Profile p = profile_with("", queue, {{"delivery", "direct"}, {"dns_server", "127.0.0.1:5353"}, {"mx_port", "25"},
+                                               {"tls", "opportunistic"}, {"ca_file", testbed::ca_file()}});
+    const DeliveryReport r = deliver(message_to({"alice@example.test", "x@dnsdown.example.test", "x@nullmx.example.test"}, token), p);
+    BOOST_TEST_REQUIRE(static_cast<int>(r.status) == static_cast<int>(DeliveryStatus::Queued), r.message);
+    BOOST_TEST(r.recipients.at(0).accepted);   // class 6
+    BOOST_TEST(r.recipients.at(1).queued);     // class 1: may succeed later
+    BOOST_TEST(!r.recipients.at(2).queued);    // class 3: terminal
+    BOOST_TEST((r.error == ErrorCode::NoMailServer));  // the terminal failure is the error, so nobody retries it
+    const auto entries = Queue(p.queue).list();
+    BOOST_TEST_REQUIRE(entries.size() == 1u);
+    BOOST_TEST_REQUIRE(entries[0].recipients.size() == 1u);
+    BOOST_TEST(entries[0].recipients[0].address == "x@dnsdown.example.test");
+    BOOST_TEST(entries[0].profile.overrides.at("delivery") == "direct");  // retried the same way
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -7,7 +7,9 @@
 //   double wait = gate.try_take(3);       // 0: taken, go; > 0: seconds until a slot frees
 //
 // The state is a small file beside its lock file (flock): sends within the longest window,
-// one line each (time, recipients). Windows slide: at most N in any PERIOD.
+// one line each (time, recipients). Windows slide: at most N in any PERIOD, measured when a
+// send starts and kept 5 % (at most 2 s) longer, so that the provider, who counts a message
+// when it arrives, sees no more than N either.
 #pragma once
 #include <cstddef>
 #include <string>
