@@ -12,7 +12,9 @@ print and what the server received (tests/engine/capture_smtp.py: messages parse
 Python's email package, connections counted), runs every verb from TCL and through
 EXECUTE ... CAPTURING, verifies addresses with SMTP.VERIFY and the SMTP.VERIFY.ADDRESS verb
 against the rig's mail exchangers and DNS (127.0.0.1:5353; the Postfix log must show no DATA)
-and delivers one message with O.DELIVERY DIRECT, checks as a second OS user that request and session files are out of
+and delivers one message with O.DELIVERY DIRECT, queues a message while its relay is down
+(SENDMAIL gives S.QUEUED; SMTP.QUEUE.CONTROL and the SMTP.QUEUE verb list it) and flushes
+it once a relay listens (delivered once, the queue then empty), checks as a second OS user that request and session files are out of
 reach and that no password is left in any file, times 20 SENDMAIL calls per mode, and
 compares VOC and catalogue before install and after uninstall.
 
@@ -264,6 +266,7 @@ def exercise_mode(engine, work, mode, port, capture_dir):
     check("%s: SMTP.TEST through EXECUTE ... CAPTURING" % mode, "CAPTURED SMTP.TEST PASS relay" in out, out)
 
     exercise_verify(engine, account, work, mode)
+    exercise_queue(engine, account, work, mode)
     exercise_oauth(engine, account, work, mode)
     exercise_examples(engine, account, work, mode, port, capture_dir)
     if mode == "external":
@@ -402,6 +405,91 @@ def exercise_verify(engine, account, work, mode):
 
 
 # --- OAuth 2.0: a profile with a token grant, from BASIC, against Postfix + Dovecot ------------
+# --- the durable queue: SENDMAIL while the relay is down, then FLUSH once it listens ------
+QUEUE_PORT = 2598                          # + 0 native, + 1 external; must be closed at first
+
+
+def port_closed(port):
+    with socket.socket() as s:
+        s.settimeout(2)
+        return s.connect_ex(("127.0.0.1", port)) != 0
+
+
+def exercise_queue(engine, account, work, mode):
+    tag = "%s-%d" % (mode, os.getpid())
+    port = QUEUE_PORT + (0 if mode == "native" else 1)
+    if not port_closed(port):
+        port = free_port()                 # bound and released: nothing listens there now
+    check("%s: queue: nothing listens on 127.0.0.1:%d" % (mode, port), port_closed(port))
+    folder = os.path.join(work, "queue-" + mode)
+    shutil.rmtree(folder, ignore_errors=True)
+    rc, out = engine.tcl(account, "RUN TESTS.BP T.QUEUE SEND %d %s %s" % (port, folder, tag), timeout=300)
+    c = checks_of(out)
+    check("%s: T.QUEUE SEND ran to the end" % mode, "DONE" in out and rc == 0, out[-1500:])
+    qid = c.get("send.id", "")
+    check("%s: SENDMAIL with the relay down and O.QUEUE: S.QUEUED (4), the recipient queued, an id" % mode,
+          c.get("send", "").split(" ")[:2] == ["4", "1"] and qid != "", (c.get("send"), qid))
+    check("%s: SMTP.QUEUE.CONTROL LIST: one message, the same id" % mode,
+          c.get("list", "").split(" ")[:2] == ["0", "1"] and ("list." + qid) in c, c.get("list"))
+    check("%s: LIST: R.QUEUE.PENDING 1, R.QUEUE.CREATED and R.QUEUE.NEXT set" % mode,
+          re.match(r"1 \d+ \| \d{4}-\d\d-\d\d \d\d:\d\d:\d\d.* \| \d{4}-", c.get("list." + qid, "")) is not None,
+          c.get("list." + qid))
+    check("%s: SMTP.QUEUE.CONTROL DELETE of an unknown id is an error" % mode,
+          c.get("delete.unknown", "").split(" ")[:1] == ["3"] and c.get("delete.unknown", "").split(" ")[1:2] != ["0"],
+          c.get("delete.unknown"))
+    check("%s: SMTP.QUEUE.CONTROL with an unknown command: BAD.ARGUMENT (60)" % mode,
+          c.get("bogus", "").split(" ")[:2] == ["3", "60"], c.get("bogus"))
+    rc, out = engine.tcl(account, "SMTP.QUEUE LIST QUEUE %s" % folder)
+    print("VERB %s SMTP.QUEUE LIST:\n%s" % (mode, out.rstrip()), flush=True)
+    lines = out.strip().splitlines()
+    check("%s: SMTP.QUEUE LIST: one line for the message (id, pending 1), then OK 1 queued" % mode,
+          len(lines) >= 2 and lines[-2].startswith(qid + " ") and "pending 1" in lines[-2] and " UTC " in lines[-2]
+          and lines[-1].strip() == "OK 1 queued", out)
+    rc, out = engine.tcl(account, "SMTP.QUEUE SHOW %s QUEUE %s" % (qid, folder))
+    print("VERB %s SMTP.QUEUE SHOW:\n%s" % (mode, out.rstrip()), flush=True)
+    lines = out.strip().splitlines() or [""]
+    check("%s: SMTP.QUEUE SHOW id: its line, then OK" % mode,
+          qid != "" and lines[0].startswith(qid + " ") and lines[-1].strip() == "OK", out)
+    rc, out = engine.tcl(account, "SMTP.QUEUE DELETE no-such-id QUEUE %s" % folder)
+    print("VERB %s SMTP.QUEUE DELETE no-such-id:\n%s" % (mode, out.rstrip()), flush=True)
+    check("%s: SMTP.QUEUE DELETE of an unknown id ends with ERROR" % mode, (out.strip().splitlines() or [""])[-1].startswith("ERROR "), out)
+    rc, out = engine.tcl(account, "SMTP.QUEUE PURGE soon QUEUE %s" % folder)
+    check("%s: SMTP.QUEUE PURGE without seconds says how to use it" % mode, out.strip().startswith("ERROR 60"), out)
+
+    # Now a relay listens on that port: FLUSH ALL delivers the message once.
+    relay_dir = os.path.join(work, "relay-" + mode)
+    os.makedirs(relay_dir, exist_ok=True)
+    relay = subprocess.Popen(["/usr/bin/python3", os.path.join(ROOT, "tests", "engine", "capture_smtp.py"),
+                              str(port), relay_dir], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    try:
+        if not check("%s: queue: a relay now listens on %d" % (mode, port), relay.stdout.readline().strip() == b"ready"):
+            return
+        rc, out = engine.tcl(account, "RUN TESTS.BP T.QUEUE FLUSH %d %s %s" % (port, folder, tag), timeout=300)
+        c = checks_of(out)
+        check("%s: T.QUEUE FLUSH ran to the end" % mode, "DONE" in out and rc == 0, out[-1500:])
+        counts = (c.get("flush", "").split(" ") + ["", ""])[1].split(",")
+        check("%s: SMTP.QUEUE.CONTROL FLUSH ALL: R.QUEUE.COUNTS 1 due, 1 delivered" % mode,
+              c.get("flush", "").split(" ")[:1] == ["0"] and counts[:2] == ["1", "1"], c.get("flush"))
+        check("%s: LIST after the flush: the queue is empty" % mode, c.get("after") == "0 0", c.get("after"))
+        got = find(captured(relay_dir), "queued " + tag)
+        check("%s: the relay received the queued message once" % mode, len(got) == 1, len(got))
+        rc, out = engine.tcl(account, "SMTP.QUEUE LIST QUEUE %s" % folder)
+        print("VERB %s SMTP.QUEUE LIST after FLUSH:\n%s" % (mode, out.rstrip()), flush=True)
+        check("%s: SMTP.QUEUE LIST after the flush: OK 0 queued" % mode, out.strip() == "OK 0 queued", out)
+        rc, out = engine.tcl(account, "SMTP.QUEUE PURGE 0 QUEUE %s" % folder)
+        check("%s: SMTP.QUEUE PURGE 0 on the empty queue: OK 0 purged" % mode, out.strip().startswith("OK 0 "), out)
+        rc, out = engine.tcl(account, "SMTP.QUEUE RETRY no-such-id QUEUE %s" % folder)
+        check("%s: SMTP.QUEUE RETRY of an unknown id: ERROR 60" % mode, out.strip().startswith("ERROR 60 "), out)
+        rc, out = engine.tcl(account, "SMTP.QUEUE FLUSH QUEUE %s" % folder)
+        print("VERB %s SMTP.QUEUE FLUSH:\n%s" % (mode, out.rstrip()), flush=True)
+        check("%s: SMTP.QUEUE FLUSH: a summary line, then OK" % mode,
+              re.search(r"^due 0, delivered 0, deferred 0, failed 0, rate-limited 0$", out, re.M) is not None
+              and (out.strip().splitlines() or [""])[-1].startswith("OK"), out)
+    finally:
+        relay.kill()
+        relay.wait()
+
+
 def oauth_control(path, body):
     ctx = ssl.create_default_context(cafile=os.path.join(TESTBED, "tls", "ca.crt"))
     req = urllib.request.Request("https://127.0.0.1:9443" + path, data=json.dumps(body).encode(),
