@@ -137,7 +137,17 @@ def write_error_doc():
               "again to those recipients only: the others have the message). SMTP.VERIFY sends MAIL FROM",
               "and RCPT TO, then RSET and QUIT, never DATA; it also asks each domain about a random local",
               "part, and RESULT<R.RCPT.CATCHALL> = 1 says the domain accepts any address (so class 6 proves",
-              "little there), 0 that it refuses unknown ones."]
+              "little there), 0 that it refuses unknown ones.",
+              "",
+              "## Queued (S.QUEUED)",
+              "",
+              "With a queue (`queue` / O.QUEUE), what failed only for now is stored and retried by",
+              "`mvsmtp queue run`: RESULT<R.STATUS> = S.QUEUED, RESULT<R.QUEUE.ID> names it, and",
+              "RESULT<R.RCPT.QUEUED> = 1 marks the queued recipients. RESULT<R.ERROR> says why (a",
+              "temporary code, or 23 `E.RATE.LIMITED`), but RESULT<R.TRANSIENT> is 0: the queue does the",
+              "retrying, and sending again would deliver twice. A recipient refused for good beside them",
+              "makes RESULT<R.ERROR> that refusal's code. `mvsmtp send` exits 0 for a message queued for",
+              "a temporary reason. See [queue.md](queue.md)."]
     with open(os.path.join(ROOT, "docs/errors.md"), "w", encoding="utf-8") as f:
         f.write("\n".join(lines) + "\n")
 

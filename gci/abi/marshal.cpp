@@ -289,7 +289,8 @@ std::string encode_result(const DeliveryReport& r, const ResultExtras& extras) {
     if (r.message_ids.empty()) b.set(R::MESSAGE_ID, r.message_id);
     else b.set(R::MESSAGE_ID, r.message_ids);
     b.set(R::OUTBOX_FILE, r.outbox_path);
-    b.set(R::TRANSIENT, is_transient(r.error) ? "1" : "0");
+    // Queued: the queue retries; a caller that sent it again would make a duplicate.
+    b.set(R::TRANSIENT, is_transient(r.error) && r.status != DeliveryStatus::Queued ? "1" : "0");
     b.set(R::SIZE, r.size ? std::to_string(r.size) : "");
     b.set(R::HANDLE, extras.handle ? std::to_string(extras.handle) : "");
     b.set(R::TRANSCRIPT, extras.transcript);

@@ -7,6 +7,7 @@
 #include "dynarray.hpp"
 #include "layout.hpp"
 #include "mvsmtp.h"
+#include "mvsmtp/error.hpp"
 
 namespace mvsmtp::cli {
 namespace {
@@ -98,6 +99,10 @@ std::string error_line(const std::string& result) {
 int exit_status(const std::string& result) {
     const std::string error = gci::extract(result, R::ERROR);
     const int code = std::atoi(error.c_str());
+    // Queued for a temporary reason: taken care of (the queue retries), so a script that
+    // retries on a temporary exit code does not queue it twice. A refusal beside it still
+    // exits with its code.
+    if (gci::extract(result, R::STATUS) == "4" && is_transient(static_cast<ErrorCode>(code))) return 0;
     return code >= 0 && code <= 255 ? code : 99;
 }
 

@@ -130,7 +130,8 @@ struct QueueBed {
         BOOST_TEST_REQUIRE(field(r, R::STATUS) == "4", field(r, R::ERROR_NAME) << ": " << field(r, R::MESSAGE));
         BOOST_TEST(!field(r, R::QUEUE_ID).empty());
         for (std::size_t i = 1; i <= to.size(); ++i) BOOST_TEST(field(r, R::RCPT_QUEUED, static_cast<int>(i)) == "1");
-        BOOST_TEST(field(r, R::TRANSIENT) == "1");
+        BOOST_TEST(field(r, R::TRANSIENT) == "0");  // queued: nothing for the caller to retry
+        BOOST_TEST(field(r, R::ERROR) == "10");     // why: the relay refused the connection
         return field(r, R::QUEUE_ID);
     }
 };
