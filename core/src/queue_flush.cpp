@@ -77,8 +77,10 @@ FlushReport Queue::flush(const FlushOptions& options) {
     report.due = due.size();
     std::size_t done = 0;
     for (const QueueEntry& listed : due) {
-        if (options.should_stop && options.should_stop()) break;
-        if (options.limit && done >= options.limit) break;
+        if ((options.should_stop && options.should_stop()) || (options.limit && done >= options.limit)) {
+            report.not_attempted = due.size() - done;
+            break;
+        }
         ++done;
         MessageLock lock(files.eml(listed.id));
         if (!lock.held()) {
@@ -117,11 +119,11 @@ FlushReport Queue::flush(const FlushOptions& options) {
             RateGate gate(profile.rates, files.rate_state());
             double wait = gate.try_take(e.pending());
             while (wait > 0 && options.pace && !(options.should_stop && options.should_stop())) {
-                std::this_thread::sleep_for(std::chrono::milliseconds(static_cast<long>(std::min(wait, 5.0) * 1000) + 1));
+                std::this_thread::sleep_for(std::chrono::milliseconds(static_cast<long>(std::min(wait, 0.5) * 1000) + 1));
                 wait = gate.try_take(e.pending());
             }
             if (wait > 0) {
-                ++report.rate_limited;
+                ++report.rate_limited;  // a stop during the wait lands here too: untouched, due again
                 continue;
             }
             profile.rates = {};

@@ -94,6 +94,7 @@ struct FlushOptions {
 struct FlushReport {
     std::size_t due = 0, delivered = 0, deferred = 0, failed = 0, skipped_locked = 0;
     std::size_t rate_limited = 0;             // left for later by a rate limit
+    std::size_t not_attempted = 0;            // due, but the pass stopped first (should_stop, limit)
     std::vector<std::string> errors;          // one line per message that did not go
 };
 
