@@ -4,7 +4,9 @@
 // never sent again, relays tried in order before deferring, rate limits queue instead of refuse.
 #include <boost/test/unit_test.hpp>
 
+#include <chrono>
 #include <filesystem>
+#include <thread>
 
 #include "mvsmtp/config.hpp"
 #include "mvsmtp/delivery.hpp"
@@ -174,6 +176,31 @@ BOOST_AUTO_TEST_CASE(direct_delivery_queues_the_inconclusive_classes_only) {
     BOOST_TEST_REQUIRE(entries[0].recipients.size() == 1u);
     BOOST_TEST(entries[0].recipients[0].address == "x@dnsdown.example.test");
     BOOST_TEST(entries[0].profile.overrides.at("delivery") == "direct");  // retried the same way
+}
+
+BOOST_AUTO_TEST_CASE(an_expired_message_moves_to_failed_with_its_reason_and_a_notice) {
+    testsupport::TempDir d;
+    const std::string queue = d.path + "/queue";
+    const std::string token = testbed::unique_token("qx");
+    const DeliveryReport r = deliver(message_to({"bob@example.test"}, token), profile_with(kDown, queue));
+    BOOST_TEST_REQUIRE(static_cast<int>(r.status) == static_cast<int>(DeliveryStatus::Queued), r.message);
+    point_queue_at(queue, kPostfix);  // the notice goes out through the message's own relay
+    QueueSettings s = profile_with(kDown, queue).queue;
+    s.max_age_seconds = 1;
+    s.notify = "carol@example.test";
+    std::this_thread::sleep_for(std::chrono::milliseconds(2100));
+    const FlushReport f = Queue(s).flush({true});
+    BOOST_TEST(f.failed == 1u);
+    BOOST_TEST(f.delivered == 0u);  // expired: not tried again
+    Queue q(s);
+    BOOST_TEST(q.list().empty());
+    const auto failed = q.failed();
+    BOOST_TEST_REQUIRE(failed.size() == 1u);
+    BOOST_TEST(failed[0].id == r.queue_id);
+    BOOST_TEST(failed[0].last_reason.find("not delivered within 1 s") != std::string::npos, failed[0].last_reason);
+    BOOST_TEST(std::filesystem::exists(queue + "/failed/" + r.queue_id + ".eml"));
+    BOOST_TEST(files_in(queue) <= 2u);  // only the rate state files may stay; no .eml/.json left
+    BOOST_TEST(!testbed::wait_for_message("carol@example.test", r.queue_id).empty());  // the notice names it
 }
 
 BOOST_AUTO_TEST_SUITE_END()
