@@ -8,6 +8,8 @@
 #include <filesystem>
 #include <thread>
 
+#include <Poco/Net/ServerSocket.h>
+
 #include "mvsmtp/config.hpp"
 #include "mvsmtp/delivery.hpp"
 #include "mvsmtp/queue.hpp"
@@ -18,7 +20,18 @@ using namespace mvsmtp;
 
 namespace {
 
-constexpr const char* kDown = "smtp://127.0.0.1:2599";  // nothing listens there
+// A port nothing listens on: one the kernel just gave us and we closed again (a fixed port
+// could be in use by another test running at the same time, e.g. the engine test's relay).
+const std::string& down_server() {
+    static const std::string server = [] {
+        Poco::Net::ServerSocket probe(Poco::Net::SocketAddress("127.0.0.1", 0));
+        const std::string s = "smtp://127.0.0.1:" + std::to_string(probe.address().port());
+        probe.close();
+        return s;
+    }();
+    return server;
+}
+const std::string kDown = down_server();
 constexpr const char* kPostfix = "smtp://127.0.0.1:2526";
 
 Profile profile_with(const std::string& server, const std::string& queue, std::map<std::string, std::string> more = {}) {
@@ -56,7 +69,7 @@ void point_queue_at(const std::string& folder, const std::string& server) {
         std::ifstream in(f.path());
         std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
         const auto at = text.find(kDown);
-        if (at != std::string::npos) text.replace(at, std::string(kDown).size(), server);
+        if (at != std::string::npos) text.replace(at, kDown.size(), server);
         std::ofstream(f.path()) << text;
     }
 }
