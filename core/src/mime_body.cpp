@@ -159,9 +159,19 @@ std::string attachment_name(const Attachment& a) {
     return to_utf8(slash == std::string::npos ? a.path : a.path.substr(slash + 1));
 }
 
+// Attachments are always base64, and RFC 2046 (§5.1.1, §5.2.1) allows no encoding but 7bit,
+// 8bit or binary for a multipart/* or message/* body: a reader parses the base64 text as a
+// message (found by tests/fuzz/fuzz_mime with check_mime.py). Such a type is sent as
+// application/octet-stream; the file and its name are unchanged.
+std::string attachment_type(const Attachment& a, const std::string& name) {
+    const std::string type = a.content_type.empty() ? guess_content_type(name) : a.content_type;
+    const std::string top = ascii_lower(trim(type.substr(0, type.find('/'))));
+    return top == "multipart" || top == "message" ? std::string("application/octet-stream") : type;
+}
+
 void write_attachment(const Attachment& a, ByteSink& out) {
     const std::string name = attachment_name(a);
-    std::string type = a.content_type.empty() ? guess_content_type(name) : a.content_type;
+    std::string type = attachment_type(a, name);
     std::string disposition = "attachment";
     if (!name.empty()) {
         // Outlook reads name= on Content-Type, everyone else filename= (RFC 2183, with

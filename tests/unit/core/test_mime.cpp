@@ -649,5 +649,17 @@ BOOST_AUTO_TEST_CASE(size_limit_is_enforced_while_writing) {
     BOOST_TEST(none.data.empty());
 }
 
+// Found by tests/fuzz/fuzz_mime + check_mime.py: a message/rfc822 attachment written as
+// base64 is not MIME (RFC 2046 §5.2.1): Python parsed the base64 text as a message.
+BOOST_AUTO_TEST_CASE(composite_attachment_types_go_as_octet_stream) {
+    for (const char* type : {"message/rfc822", "Multipart/Mixed", "MESSAGE/partial"}) {
+        Message m = sample();
+        m.attachments = {Attachment::from_data("Subject: hi\r\n\r\nbody\r\n", "fwd.eml", type)};
+        const std::string out = write(m);
+        BOOST_TEST(out.find("Content-Type: application/octet-stream; name=\"fwd.eml\"") != std::string::npos, out);
+        BOOST_TEST(out.find(type) == std::string::npos, type);
+    }
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
