@@ -32,41 +32,14 @@ namespace {
 
 const std::string kCli = MVSMTP_CLI_PATH;
 
-using QueueFn = int (*)(const char*, const char*, char*, int);
-using ShimFn = int (*)(const char*, int, const char*, const char*, const char*, char*);
-using FetchFn = int (*)(int, char*, int);
-
-void* library() {
-    static void* h = dlopen(MVSMTP_LIBRARY_PATH, RTLD_NOW | RTLD_LOCAL);
-    BOOST_REQUIRE(h);
-    return h;
-}
-
 // mvs_queue with a small buffer and mvs_fetch for the rest, as a BASIC wrapper does.
 std::string abi_queue(const std::string& command, const std::string& options) {
-    auto queue = reinterpret_cast<QueueFn>(dlsym(library(), "mvs_queue"));
-    auto fetch = reinterpret_cast<FetchFn>(dlsym(library(), "mvs_fetch"));
-    BOOST_REQUIRE(queue && fetch);
-    std::vector<char> buf(256);
-    const int total = queue(command.c_str(), options.c_str(), buf.data(), 256);
-    BOOST_REQUIRE(total >= 0);
-    std::string out(buf.data());
-    while (static_cast<int>(out.size()) < total) {
-        BOOST_REQUIRE(fetch(static_cast<int>(out.size()), buf.data(), 256) > 0);
-        out += buf.data();
-    }
-    return out;
+    return mvsmtp_library().call2("mvs_queue", command, options, 256);
 }
 
+// The shim as UniVerse/UniData/D3 call it: SPACE(8000), 10 digits, FETCH rounds.
 std::string shim_queue(const std::string& command, const std::string& options) {
-    auto shim = reinterpret_cast<ShimFn>(dlsym(library(), "mvs_shim_call"));
-    BOOST_REQUIRE(shim);
-    std::string buf(8000, ' ');
-    shim("QUEUE", 0, command.c_str(), options.c_str(), "", &buf[0]);
-    const int total = std::stoi(buf.substr(0, 10));
-    const std::string text = buf.substr(10, buf.find('\0', 10) - 10);
-    BOOST_REQUIRE(static_cast<int>(text.size()) == total);
-    return text;
+    return mvsmtp_library().shim("QUEUE", 0, command, options);
 }
 
 std::string cmd(const std::string& verb, const std::string& argument = "") {

@@ -20,47 +20,14 @@ namespace {
 
 const std::string kCli = MVSMTP_CLI_PATH;
 
-using VerifyFn = int (*)(const char*, const char*, char*, int);
-using ShimFn = int (*)(const char*, int, const char*, const char*, const char*, char*);
-using FetchFn = int (*)(int, char*, int);
-
-void* library() {
-    static void* h = dlopen(MVSMTP_LIBRARY_PATH, RTLD_NOW | RTLD_LOCAL);
-    BOOST_REQUIRE(h);
-    return h;
-}
-
 // mvs_verify with a small buffer and mvs_fetch for the rest, as a BASIC wrapper does.
 std::string abi_verify(const std::string& addresses, const std::string& options) {
-    auto verify = reinterpret_cast<VerifyFn>(dlsym(library(), "mvs_verify"));
-    auto fetch = reinterpret_cast<FetchFn>(dlsym(library(), "mvs_fetch"));
-    BOOST_REQUIRE(verify && fetch);
-    std::vector<char> buf(512);
-    const int total = verify(addresses.c_str(), options.c_str(), buf.data(), 512);
-    BOOST_REQUIRE(total >= 0);
-    std::string out(buf.data());
-    while (static_cast<int>(out.size()) < total) {
-        BOOST_REQUIRE(fetch(static_cast<int>(out.size()), buf.data(), 512) > 0);
-        out += buf.data();
-    }
-    return out;
+    return mvsmtp_library().call2("mvs_verify", addresses, options, 512);
 }
 
 // The shim as UniVerse/UniData/D3 call it: SPACE(8000), 10 digits, FETCH rounds.
 std::string shim_verify(const std::string& addresses, const std::string& options) {
-    auto shim = reinterpret_cast<ShimFn>(dlsym(library(), "mvs_shim_call"));
-    BOOST_REQUIRE(shim);
-    std::string raw, buf(8000, ' ');
-    shim("VERIFY", 0, addresses.c_str(), options.c_str(), "", &buf[0]);
-    for (;;) {
-        const int total = std::stoi(buf.substr(0, 10));
-        const std::string part = buf.substr(10, buf.find('\0', 10) - 10);
-        raw += part;
-        if (static_cast<int>(raw.size()) >= total || part.empty()) break;
-        buf.assign(8000, ' ');
-        shim("FETCH", static_cast<int>(raw.size()), "", "", "", &buf[0]);
-    }
-    return raw;
+    return mvsmtp_library().shim("VERIFY", 0, addresses, options);
 }
 
 std::string verify_options(bool transcript = false) {
