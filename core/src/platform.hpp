@@ -54,6 +54,10 @@ bool write_new_file(const std::string& path, const std::string& content);
 // followed): the file descriptor, or -1 with errno (EEXIST when the name is taken).
 int create_new_file(const std::string& path);
 
+// An exclusive flock on fd, waiting at most timeout_ms (0: only if free now); false when
+// another holder kept it that long. Every wait of the library has a deadline, locks too.
+bool lock_exclusive(int fd, int timeout_ms);
+
 // n bytes from the operating system's random source (getrandom; /dev/urandom elsewhere).
 // Thread-safe. Throws std::runtime_error when the source fails.
 void random_bytes(void* buffer, std::size_t n);

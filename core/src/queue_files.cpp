@@ -127,11 +127,9 @@ MessageLock::MessageLock(const std::string& eml_path, bool wait) {
         missing_ = errno == ENOENT;
         return;
     }
-    int rc;
-    do {
-        rc = ::flock(fd_, LOCK_EX | (wait ? 0 : LOCK_NB));
-    } while (rc != 0 && errno == EINTR);
-    if (rc != 0) {
+    // Waiting callers (enqueue, retry, delete) give up after 10 s: a flusher may hold the
+    // message for a whole send, and a database process must not wait that long.
+    if (!platform::lock_exclusive(fd_, wait ? 10000 : 0)) {
         ::close(fd_);
         fd_ = -1;
         return;

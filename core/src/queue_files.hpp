@@ -14,7 +14,8 @@
 
 namespace mvsmtp {
 
-// An exclusive flock on a message's .eml, taken without waiting; released when destroyed
+// An exclusive flock on a message's .eml, taken without waiting (or waiting at most 10 s);
+// released when destroyed
 // (and by the kernel if the process dies, so it never goes stale).
 class MessageLock {
 public:

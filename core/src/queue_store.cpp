@@ -48,6 +48,7 @@ std::string Queue::enqueue(const Message& prepared, const std::vector<std::strin
     e.last_reason = reason;
     try {
         MessageLock lock(files.eml(e.id), true);
+        if (!lock.held()) throw Error(ErrorCode::OutboxFailed, "cannot lock the queued message " + files.eml(e.id));
         std::ifstream in(eml, std::ios::binary | std::ios::ate);
         e.size = in ? static_cast<std::uint64_t>(in.tellg()) : 0;
         files.write(e, true);

@@ -35,11 +35,10 @@ public:
     explicit FileLock(const std::string& path) {
         fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
         if (fd_ < 0) throw Error(ErrorCode::OutboxFailed, "cannot open the rate-limit lock " + path + ": " + std::strerror(errno));
-        while (::flock(fd_, LOCK_EX) != 0) {
-            if (errno == EINTR) continue;
-            const int e = errno;
+        // Held for a read and a small write only: 10 s means a stuck process, not a busy one.
+        if (!platform::lock_exclusive(fd_, 10000)) {
             ::close(fd_);
-            throw Error(ErrorCode::OutboxFailed, "cannot lock " + path + ": " + std::strerror(e));
+            throw Error(ErrorCode::OutboxFailed, "the rate-limit state " + path + " stayed locked for 10 s");
         }
     }
     ~FileLock() { ::close(fd_); }  // closing drops the lock

@@ -2,9 +2,15 @@
 // caller is told; the retry schedule's doubling, cap and jitter.
 #include <boost/test/unit_test.hpp>
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <chrono>
+
 #include "mvsmtp/error.hpp"
 #include "mvsmtp/queue.hpp"
 #include "mvsmtp/rate_limit.hpp"
+#include "platform.hpp"
 #include "support/error_code_of.hpp"
 #include "support/temp_dir.hpp"
 
@@ -75,6 +81,22 @@ BOOST_AUTO_TEST_CASE(retry_schedule_doubles_caps_and_jitters) {
         const int late = retry_delay_seconds(s, 30);
         BOOST_TEST((late >= 2880 && late <= 4320), late);
     }
+}
+
+// Every wait has a deadline, locks too: a lock someone keeps is given up on, not waited for.
+BOOST_AUTO_TEST_CASE(a_lock_held_elsewhere_is_given_up_after_its_deadline) {
+    testsupport::TempDir d;
+    const std::string path = d.write("x.lock", "");
+    const int held = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+    const int other = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+    BOOST_TEST_REQUIRE(mvsmtp::platform::lock_exclusive(held, 0));
+    const auto start = std::chrono::steady_clock::now();
+    BOOST_TEST(!mvsmtp::platform::lock_exclusive(other, 200));
+    const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    BOOST_TEST((took >= 0.19 && took < 2.0), took);
+    ::close(held);  // closing drops the lock: now it is free at once
+    BOOST_TEST(mvsmtp::platform::lock_exclusive(other, 0));
+    ::close(other);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
