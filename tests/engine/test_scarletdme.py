@@ -455,6 +455,17 @@ def exercise_queue(engine, account, work, mode):
     check("%s: SMTP.QUEUE DELETE of an unknown id ends with ERROR" % mode, (out.strip().splitlines() or [""])[-1].startswith("ERROR "), out)
     rc, out = engine.tcl(account, "SMTP.QUEUE PURGE soon QUEUE %s" % folder)
     check("%s: SMTP.QUEUE PURGE without seconds says how to use it" % mode, out.strip().startswith("ERROR 60"), out)
+    # The SMTP.SENDMAIL verb with the QUEUE keyword says OK QUEUED and the id (its own folder,
+    # so that the FLUSH below still finds exactly one message).
+    verb_folder = folder + "-verb"
+    shutil.rmtree(verb_folder, ignore_errors=True)
+    rc, out = engine.tcl(account, "SMTP.SENDMAIL SERVER 127.0.0.1:%d TLS off QUEUE %s FROM accounts@example.test "
+                                  "TO bob@example.test SUBJECT verbq-%s BODY queued" % (port, verb_folder, tag))
+    print("VERB %s SMTP.SENDMAIL with the relay down:\n%s" % (mode, out.rstrip()), flush=True)
+    verb_ids = [n[:-5] for n in os.listdir(verb_folder) if n.endswith(".json")] if os.path.isdir(verb_folder) else []
+    check("%s: SMTP.SENDMAIL ... QUEUE folder with the relay down: OK QUEUED id, one message in the folder" % mode,
+          len(verb_ids) == 1 and out.strip().startswith("OK QUEUED " + verb_ids[0]), (out, verb_ids))
+    shutil.rmtree(verb_folder, ignore_errors=True)
 
     # Now a relay listens on that port: FLUSH ALL delivers the message once.
     relay_dir = os.path.join(work, "relay-" + mode)
