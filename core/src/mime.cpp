@@ -84,11 +84,19 @@ void copy_prepared(const std::string& path, ByteSink& out) {
 
 }  // namespace
 
+std::string dkim_field(const Message& message, const WriteOptions& options) {
+    if (!message.dkim || !options.sign || !message.prepared_file.empty()) return {};
+    if (!options.signature.empty()) return options.signature;
+    return message.dkim->signature_field(message, options);
+}
+
 void write_message(const Message& message, ByteSink& out, const WriteOptions& options) {
     if (!message.prepared_file.empty()) return copy_prepared(message.prepared_file, out);
     try {
         validate(message);
+        const std::string signature = dkim_field(message, options);
         LimitSink limited(out, message.size_limit);
+        limited.write(signature);
         TailSink tail(limited);
         const std::string id = message.message_id.empty() ? mime_detail::new_message_id(message, {})
                                                           : message.message_id;

@@ -369,6 +369,8 @@ Session::Transaction Session::begin(const Message& message, std::vector<std::str
     t.number = number;
     t.recipients = std::move(recipients);
     t.write_options.allow_8bit = caps_.has("8BITMIME");
+    // Signed once: the SIZE declared below and the DATA sent later carry the same signature.
+    t.write_options.signature = dkim_field(message, t.write_options);
     CountingSink counter;
     write_message(message, counter, t.write_options);
     t.plan = plan_envelope(message, t.recipients, caps_, counter.count);

@@ -12,11 +12,14 @@
 // are part of the envelope only and are never written into a header.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace mvsmtp {
+
+class DkimSigner;
 
 struct Mailbox {
     std::string display_name;  // may be empty; any UTF-8
@@ -70,6 +73,9 @@ struct Message {
     // A message already written (a queued ID.eml): sent byte for byte as it is, never
     // rendered again; the fields above then only describe its envelope (return_path, to, dsn).
     std::string prepared_file;
+    // Signs the message as it is written (DKIM, dkim.hpp); set by ready_for_sending from the
+    // profile's key for the From domain. Null = unsigned.
+    std::shared_ptr<const DkimSigner> dkim;
 
     std::string envelope_sender() const { return return_path.empty() ? from.address : return_path; }
     // to + cc + bcc, in that order, duplicates (case-insensitive) removed.

@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "mvsmtp/dkim.hpp"
 #include "mvsmtp/message.hpp"
 #include "mvsmtp/sink.hpp"
 
@@ -30,6 +31,7 @@ void prepare(Message& message, const std::string& message_id_domain);
 void validate(const Message& message);
 
 // Streams the whole message; attachment files are read in chunks (never loaded whole).
+// With message.dkim, the message starts with its DKIM-Signature field (dkim.hpp).
 // Throws AttachmentUnreadable if a file vanishes or fails mid-read.
 // (Runs validate() first. Without prepare(), a fresh Message-ID and the current time are
 // used for this write only. Layout and encoding choices: see mime_headers.cpp and
@@ -38,8 +40,17 @@ struct WriteOptions {
     // Text parts may use Content-Transfer-Encoding 8bit (only for a server that offers
     // 8BITMIME; the .eml in the outbox stays 7-bit).
     bool allow_8bit = false;
+    // DKIM (Message::dkim): false writes the message unsigned (the signer's hashing pass).
+    bool sign = true;
+    // A DKIM-Signature field already computed for this message with these options, written
+    // as it is instead of signing again (the session signs once per transaction).
+    std::string signature;
 };
 void write_message(const Message& message, ByteSink& out, const WriteOptions& options = {});
+
+// The DKIM-Signature field write_message starts with for these options ("" when the message
+// is not signed: no signer, or a prepared file, which is sent as it was stored).
+std::string dkim_field(const Message& message, const WriteOptions& options);
 
 // The Content-Type for a file name, from its extension (case-insensitive): pdf csv txt
 // html htm xml json zip gz png jpg jpeg gif xlsx xls docx doc; application/octet-stream
