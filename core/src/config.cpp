@@ -1,5 +1,6 @@
 // config.cpp — profile loading; see mvsmtp/config.hpp.
 #include "mvsmtp/config.hpp"
+#include "config_dkim.hpp"
 
 #include <Poco/AutoPtr.h>
 #include <Poco/Environment.h>
@@ -108,6 +109,7 @@ struct Pending {
     bool smtps_scheme = false;  // the server in force was given as smtps://
     std::string password_file;
     std::string client_secret_file;
+    DkimKeys dkim;
 };
 
 // oauth_* keys; false when `key` is not one of them.
@@ -293,6 +295,7 @@ void apply(Profile& p, const std::string& key, const std::string& value, Pending
         if (!value.empty()) p.pipelining = parse_bool(key, value);
     } else if (key == "max_size") {
         if (!value.empty()) p.max_size = parse_size(key, value);
+    } else if (apply_dkim(pending.dkim, key, value)) {
     } else if (apply_oauth(p.oauth, key, value, pending)) {
     } else if (key == "charset") {
         const std::string c = ascii_lower(value);
@@ -345,6 +348,7 @@ const std::vector<std::string>& profile_keys() {
         "outbox", "charset", "transcript", "keepalive", "pipelining", "max_size",
         "delivery", "dns_server", "dns_timeout", "mx_port",
         "queue", "queue_max_age", "queue_retry", "queue_retry_max", "queue_notify", "rate_limit", "recipient_limit",
+        "dkim_domain", "dkim_selector", "dkim_key_file", "dkim_canonicalization", "dkim_headers",
         "oauth_grant", "oauth_provider", "oauth_tenant", "oauth_authority", "oauth_client_id",
         "oauth_client_secret", "oauth_client_secret_file", "oauth_client_certificate", "oauth_client_key",
         "oauth_scope", "oauth_token_url", "oauth_device_url", "oauth_ca_file", "oauth_cache",
@@ -474,6 +478,7 @@ Profile load_profile(const ProfileRequest& request) {
         throw Error(ErrorCode::BadOption, "rate_limit and recipient_limit need a queue folder (queue = ...): a message over "
                                           "the limit is queued, never refused");
     finish_oauth(p, pending);
+    p.dkim = dkim_settings(pending.dkim);
     return p;
 }
 

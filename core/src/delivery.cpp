@@ -7,6 +7,7 @@
 #include "queue_files.hpp"
 #include "mvsmtp/address.hpp"
 #include "mvsmtp/direct.hpp"
+#include "mvsmtp/dkim.hpp"
 #include "mvsmtp/envelope.hpp"
 #include "mvsmtp/mime.hpp"
 #include "mvsmtp/outbox.hpp"
@@ -56,6 +57,15 @@ void ready_for_sending(Message& message, const Profile& profile) {
     validate(message);
     validate_dsn(message.dsn);
     prepare(message, address_domain(message.from.address));
+    if (!profile.dkim.empty())
+        if (const DkimSettings* key = dkim_settings_for(profile.dkim, domain_to_ascii(address_domain(message.from.address))))
+            message.dkim = std::make_shared<DkimSigner>(*key);
+}
+
+void note_dkim(DeliveryReport& report, const Message& message, const Profile& profile) {
+    if (message.dkim) report.dkim = message.dkim->description();
+    else if (!profile.dkim.empty())
+        report.notes.push_back("not DKIM-signed: no dkim_domain covers " + address_domain(message.from.address));
 }
 
 DeliveryReport report_from(SendResult sent, const std::string& host) {
@@ -133,44 +143,55 @@ std::vector<Message> separate_copies(const Message& message) {
     return copies;
 }
 
+namespace {
+
+// deliver_each once the copies are ready.
+DeliveryReport deliver_copies(const std::vector<Message>& copies, const Profile& profile, TranscriptHook transcript) {
+    DeliveryReport report;
+    if (profile.delivery == Delivery::Direct) {
+        for (const auto& c : copies) {
+            DeliveryReport one = deliver_direct(c, profile, transcript);
+            report.message_ids.push_back(c.message_id);
+            for (auto& r : one.recipients) report.recipients.push_back(std::move(r));
+            for (auto& n : one.notes) report.notes.push_back(std::move(n));
+            report.size += one.size;
+            if (!report.tls.active) report.tls = one.tls;
+        }
+        conclude_report(report, "delivered to the recipients' mail exchangers");
+        return report;
+    }
+    if (!profile.has_server()) {
+        for (const auto& c : copies) {
+            const std::string path = store_in_outbox(c, profile.outbox);
+            report.recipients.push_back({c.to.front().address, false, ErrorCode::Ok, Reply{}});
+            report.message_ids.push_back(c.message_id);
+            report.outbox_path += (report.outbox_path.empty() ? "" : " ") + path;
+        }
+        report.status = DeliveryStatus::Stored;
+        report.message = "no mail server is configured: " + std::to_string(copies.size()) +
+                         " copies were stored, not sent, in the outbox folder";
+        return report;
+    }
+    SessionSettings settings = session_settings(profile);
+    settings.transcript = std::move(transcript);
+    Session session(settings);
+    session.open();
+    const TlsInfo tls = session.tls_info();
+    report = report_from_each(session.send_each(copies), profile.host);
+    session.quit();
+    report.tls = tls;
+    for (const auto& c : copies) report.message_ids.push_back(c.message_id);
+    return report;
+}
+
+}  // namespace
+
 DeliveryReport deliver_each(const Message& message, const Profile& profile, TranscriptHook transcript) noexcept {
     return guarded_report([&] {
         std::vector<Message> copies = separate_copies(message);
         for (auto& c : copies) ready_for_sending(c, profile);
-        DeliveryReport report;
-        if (profile.delivery == Delivery::Direct) {
-            for (const auto& c : copies) {
-                DeliveryReport one = deliver_direct(c, profile, transcript);
-                report.message_ids.push_back(c.message_id);
-                for (auto& r : one.recipients) report.recipients.push_back(std::move(r));
-                for (auto& n : one.notes) report.notes.push_back(std::move(n));
-                report.size += one.size;
-                if (!report.tls.active) report.tls = one.tls;
-            }
-            conclude_report(report, "delivered to the recipients' mail exchangers");
-            return report;
-        }
-        if (!profile.has_server()) {
-            for (const auto& c : copies) {
-                const std::string path = store_in_outbox(c, profile.outbox);
-                report.recipients.push_back({c.to.front().address, false, ErrorCode::Ok, Reply{}});
-                report.message_ids.push_back(c.message_id);
-                report.outbox_path += (report.outbox_path.empty() ? "" : " ") + path;
-            }
-            report.status = DeliveryStatus::Stored;
-            report.message = "no mail server is configured: " + std::to_string(copies.size()) +
-                             " copies were stored, not sent, in the outbox folder";
-            return report;
-        }
-        SessionSettings settings = session_settings(profile);
-        settings.transcript = std::move(transcript);
-        Session session(settings);
-        session.open();
-        const TlsInfo tls = session.tls_info();
-        report = report_from_each(session.send_each(copies), profile.host);
-        session.quit();
-        report.tls = tls;
-        for (const auto& c : copies) report.message_ids.push_back(c.message_id);
+        DeliveryReport report = deliver_copies(copies, profile, transcript);
+        note_dkim(report, copies.front(), profile);
         return report;
     });
 }
@@ -287,34 +308,45 @@ DeliveryReport send_prepared(const Message& prepared, const std::vector<std::str
     return relay(prepared, recipients, profile, transcript);
 }
 
+namespace {
+
+// deliver() once the message is ready: outbox, rate limit, relays or exchangers, queue.
+DeliveryReport deliver_ready(const Message& message, const Profile& profile, const TranscriptHook& transcript) {
+    DeliveryReport report;
+    if (profile.delivery == Delivery::Relay && !profile.has_server()) {
+        report.message_id = message.message_id;
+        report.outbox_path = store_in_outbox(message, profile.outbox);
+        report.status = DeliveryStatus::Stored;
+        report.message = "no mail server is configured: the message was stored, not sent, in " +
+                         report.outbox_path;
+        for (const auto& r : message.envelope_recipients())
+            report.recipients.push_back({r, false, ErrorCode::Ok, Reply{}});
+        return report;
+    }
+    const std::vector<std::string> recipients = message.envelope_recipients();
+    if (profile.rates.enabled()) {
+        QueueFiles files(profile.queue.folder);
+        files.ensure();
+        const double wait = RateGate(profile.rates, files.rate_state()).try_take(recipients.size());
+        if (wait > 0)
+            return queue_whole(message, recipients, profile, ErrorCode::RateLimited,
+                               "over the rate limit (" + rate_text(profile.rates.messages) + " messages, " +
+                                   rate_text(profile.rates.recipients) + " recipients): the next slot is in " +
+                                   std::to_string(static_cast<int>(wait + 0.999)) + " s");
+    }
+    report = send_prepared(message, recipients, profile, transcript);
+    report.message_id = message.message_id;
+    return defer_what_may_succeed_later(std::move(report), message, recipients, profile);
+}
+
+}  // namespace
+
 DeliveryReport deliver(Message message, const Profile& profile, TranscriptHook transcript) noexcept {
     return guarded_report([&] {
-        DeliveryReport report;
         ready_for_sending(message, profile);
-        if (profile.delivery == Delivery::Relay && !profile.has_server()) {
-            report.message_id = message.message_id;
-            report.outbox_path = store_in_outbox(message, profile.outbox);
-            report.status = DeliveryStatus::Stored;
-            report.message = "no mail server is configured: the message was stored, not sent, in " +
-                             report.outbox_path;
-            for (const auto& r : message.envelope_recipients())
-                report.recipients.push_back({r, false, ErrorCode::Ok, Reply{}});
-            return report;
-        }
-        const std::vector<std::string> recipients = message.envelope_recipients();
-        if (profile.rates.enabled()) {
-            QueueFiles files(profile.queue.folder);
-            files.ensure();
-            const double wait = RateGate(profile.rates, files.rate_state()).try_take(recipients.size());
-            if (wait > 0)
-                return queue_whole(message, recipients, profile, ErrorCode::RateLimited,
-                                   "over the rate limit (" + rate_text(profile.rates.messages) + " messages, " +
-                                       rate_text(profile.rates.recipients) + " recipients): the next slot is in " +
-                                       std::to_string(static_cast<int>(wait + 0.999)) + " s");
-        }
-        report = send_prepared(message, recipients, profile, transcript);
-        report.message_id = message.message_id;
-        return defer_what_may_succeed_later(std::move(report), message, recipients, profile);
+        DeliveryReport report = deliver_ready(message, profile, transcript);
+        note_dkim(report, message, profile);
+        return report;
     });
 }
 

@@ -111,7 +111,8 @@ ProfileRequest options_request(std::string_view options) {
         {O::OUTBOX, "outbox"}, {O::CHARSET, "charset"}, {O::FROM, "from"},
         {O::TRANSCRIPT, "transcript"}, {O::KEEPALIVE, "keepalive"}, {O::PIPELINING, "pipelining"},
         {O::MAX_SIZE, "max_size"}, {O::DELIVERY, "delivery"}, {O::DNS_SERVER, "dns_server"},
-        {O::DNS_TIMEOUT, "dns_timeout"}, {O::MX_PORT, "mx_port"}, {O::QUEUE, "queue"}};
+        {O::DNS_TIMEOUT, "dns_timeout"}, {O::MX_PORT, "mx_port"}, {O::QUEUE, "queue"},
+        {O::DKIM_DOMAIN, "dkim_domain"}, {O::DKIM_SELECTOR, "dkim_selector"}, {O::DKIM_KEY_FILE, "dkim_key_file"}};
     for (const auto& [attr, key] : keys) {
         // A password may legitimately start or end with a space; nothing else may.
         std::string v = attr == O::PASSWORD ? extract(options, attr) : trimmed(extract(options, attr));
@@ -300,6 +301,7 @@ std::string encode_result(const DeliveryReport& r, const ResultExtras& extras) {
     // The queue's fields only when there is something in them, so that every other RESULT
     // keeps its old shape (ending at the last field it had before the queue existed).
     if (!r.queue_id.empty()) b.set(R::QUEUE_ID, r.queue_id);
+    if (!r.dkim.empty()) b.set(R::DKIM, r.dkim);
     if (any_queued) b.set(R::RCPT_QUEUED, queued);
     const QueueRows& q = extras.queue;
     if (!q.id.empty()) {

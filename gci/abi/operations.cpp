@@ -141,10 +141,12 @@ std::string send_on(int handle, const char* message, const char* body) noexcept 
                 for (auto& c : copies) ready_for_sending(c, state->profile);
                 r = report_from_each(state->mailer->send_each(copies), state->profile.host);
                 for (const auto& c : copies) r.message_ids.push_back(c.message_id);
+                note_dkim(r, copies.front(), state->profile);
             } else {
                 ready_for_sending(m, state->profile);
                 r = report_from(state->mailer->send(m), state->profile.host);
                 r.message_id = m.message_id;
+                note_dkim(r, m, state->profile);
             }
             r.tls = state->mailer->session().tls_info();
             return r;

@@ -26,6 +26,7 @@
 
 #include "mvsmtp/auth.hpp"
 #include "mvsmtp/connection.hpp"
+#include "mvsmtp/dkim.hpp"
 #include "mvsmtp/mx_lookup.hpp"
 #include "mvsmtp/queue.hpp"
 #include "mvsmtp/rate_limit.hpp"
@@ -74,6 +75,9 @@ struct Profile {
     std::vector<Relay> relays;
     QueueSettings queue;         // queue, queue_max_age, queue_retry, queue_retry_max, queue_notify
     RateLimits rates;            // rate_limit, recipient_limit (need a queue: over the limit = queued)
+    // dkim_domain, dkim_selector, dkim_key_file, dkim_canonicalization, dkim_headers: one entry
+    // per signing domain; a message is signed with the one covering its From domain.
+    std::vector<DkimSettings> dkim;
     // Where this profile came from (file, section, the caller's overrides but never a
     // password or client secret): what a queued message is sent with later.
     ProfileReference reference;

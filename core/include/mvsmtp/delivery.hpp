@@ -41,6 +41,7 @@ struct DeliveryReport {
     std::vector<std::string> notes;
     TlsInfo tls;                            // the TLS the message travelled under
     std::string queue_id;                   // Queued: the message's id in the queue
+    std::string dkim;                       // who signed: "d=example.com s=sel a=rsa-sha256 c=relaxed/relaxed"
 };
 
 // The session settings a profile describes (credentials only when a user is set).
@@ -52,6 +53,11 @@ void apply_profile_defaults(Message& message, const Profile& profile);
 // Defaults, validation and Message-ID/Date for a message about to be sent or stored.
 // Throws mvsmtp::Error for anything that must not reach a server.
 void ready_for_sending(Message& message, const Profile& profile);
+
+// Defaults, validation, Message-ID/Date and, when the profile has a DKIM key covering the
+// From domain, the signer (message.dkim; Error(DkimKey) when that key cannot be used).
+// report.dkim then says who signs; a profile with keys, none for this domain, adds a note.
+void note_dkim(DeliveryReport& report, const Message& message, const Profile& profile);
 
 // A report built from the outcome of one SMTP transaction.
 DeliveryReport report_from(SendResult sent, const std::string& host);
