@@ -4,14 +4,17 @@
 Every record of rig.sh's dns_records is asked from dnsmasq (127.0.0.1:5353, over UDP and over
 TCP) and compared with what tests of direct (MX) delivery rely on: MX sets, host addresses,
 NODATA for names with other types only, NXDOMAIN for unknown names, SERVFAIL for
-dnsdown.example.test; then the fault servers of fault_servers.py: 127.0.0.1:5355 answers
-SERVFAIL (ID and question echoed), 127.0.0.1:5356 never answers.
+dnsdown.example.test; the DKIM key records (each one TXT record whose strings concatenate to
+$MVSMTP_TESTBED/dkim/<selector>.<domain>.txt; an RSA 2048 record needs two strings); then the
+fault servers of fault_servers.py: 127.0.0.1:5355 answers SERVFAIL (ID and question echoed),
+127.0.0.1:5356 never answers.
 
     /usr/bin/python3 tests/testbed/check_dns.py          # one line per check, exit 1 on a mismatch
     /usr/bin/python3 tests/testbed/check_dns.py --show   # also every answer as served
 
 Exit 77 (skipped) when dnsmasq's TCP port is closed (rig not running).
 """
+import base64
 import os
 import random
 import socket
@@ -20,7 +23,7 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                 "support"))
-from rig_paths import reachable  # noqa: E402
+from rig_paths import TESTBED, reachable  # noqa: E402
 
 DNSMASQ = ("127.0.0.1", 5353)
 SERVFAIL_DNS = ("127.0.0.1", 5355)
@@ -74,11 +77,12 @@ def rdata(msg, rtype, pos, length):
     if rtype in (2, 5):
         return decode_name(msg, pos)[0]
     if rtype == 16:
+        # the character-strings as served: how a long value was split is part of the check
         strings, i = [], 0
         while i < len(data):
             strings.append(data[i + 1:i + 1 + data[i]].decode("utf-8", "replace"))
             i += 1 + data[i]
-        return " | ".join(strings)
+        return tuple(strings)
     if rtype == 6:
         return decode_name(msg, pos)[0]
     return data.hex()
@@ -163,13 +167,59 @@ def expect(name, qtype, rcode="NOERROR", records=None):
               "served %s %s" % (r["rcode"], got))
 
 
+# DKIM key records of rig.sh's DKIM_RECORDS: (selector, domain, k=, octets of the decoded p=).
+# An RSA public key is published as its SubjectPublicKeyInfo DER (294 octets for 2048 bits,
+# 162 for 1024), an Ed25519 key as its raw 32 octets (RFC 8463 section 4.2).
+DKIM_RECORDS = [("rsa", "example.test", "rsa", 294), ("ed", "example.test", "ed25519", 32),
+                ("sel2", "other.example.test", "rsa", 294), ("stale", "example.test", "rsa", 294),
+                ("revoked", "example.test", "rsa", 0), ("short", "example.test", "rsa", 162)]
+
+
+def dkim_tags(text):
+    """The tag=value list of a DKIM record (RFC 6376 section 3.2) as a dict."""
+    tags = (part.split("=", 1) for part in text.split(";") if "=" in part)
+    return {k.strip(): "".join(v.split()) for k, v in tags}
+
+
+def expect_dkim(selector, domain, k, octets):
+    """One TXT record at <selector>._domainkey.<domain>, the concatenation of its strings equal
+    to the copy rig.sh wrote, and that copy a key of type k whose p= decodes to octets bytes."""
+    name = "%s._domainkey.%s" % (selector, domain)
+    path = os.path.join(TESTBED, "dkim", "%s.%s.txt" % (selector, domain))
+    try:
+        with open(path) as f:
+            want = f.read().rstrip("\n")
+        tags = dkim_tags(want)
+        key = base64.b64decode(tags.get("p", ""), validate=True)
+        check("%s: %s key of %d octets" % (path, k, octets),
+              tags.get("v") == "DKIM1" and tags.get("k") == k and len(key) == octets,
+              "holds %r" % want)
+    except (OSError, ValueError) as e:
+        check(path, False, str(e))
+        return
+    for tcp in (False, True):
+        # a string carries at most 255 octets: a longer record can only come as several
+        label = "%s TXT (%s) -> strings joined = %s" % (name, "tcp" if tcp else "udp",
+                                                        os.path.basename(path))
+        try:
+            r = query(name, "TXT", tcp=tcp)
+        except (NoAnswer, OSError, ValueError) as e:
+            check(label, False, str(e))
+            continue
+        got = answers(r, "TXT")
+        if SHOW:
+            print("      %s %s" % (r["rcode"], got))
+        check(label, r["rcode"] == "NOERROR" and len(got) == 1 and "".join(got[0]) == want,
+              "served %s %s" % (r["rcode"], got))
+
+
 def main():
     if not reachable(DNSMASQ[1]):
         print("skipped: dnsmasq 127.0.0.1:5353 not reachable (run tests/testbed/rig.sh start)")
         return 77
     # the records that were there before issue 10
     expect("example.test", "MX", records=[(10, "mx1.example.test"), (20, "mx2.example.test")])
-    expect("example.test", "TXT", records=["v=spf1 ip4:127.0.0.0/8 -all"])
+    expect("example.test", "TXT", records=[("v=spf1 ip4:127.0.0.0/8 -all",)])
     expect("badmx.example.test", "MX", records=[(5, "nonexistent.example.test")])
     expect("nonexistent.example.test", "A", "NXDOMAIN", [])
     for host, addr in (("mail", "127.0.0.1"), ("mx1", "127.0.0.2"), ("mx2", "127.0.0.3"),
@@ -193,7 +243,7 @@ def main():
     expect("noaddress.example.test", "MX", records=[])
     expect("noaddress.example.test", "A", records=[])
     expect("noaddress.example.test", "AAAA", records=[])
-    expect("noaddress.example.test", "TXT", records=["exists but has no MX and no address"])
+    expect("noaddress.example.test", "TXT", records=[("exists but has no MX and no address",)])
     expect("nosender.example.test", "MX", records=[(10, "mx-nosender.example.test")])
     expect("strict.example.test", "MX", records=[(10, "mx-strict.example.test")])
     expect("equal.example.test", "MX", records=[(10, "mx1.example.test"), (10, "mx2.example.test")])
@@ -202,6 +252,10 @@ def main():
     expect("dnsdown.example.test", "A", "SERVFAIL", [])
     expect("nosuch.example.test", "MX", "NXDOMAIN", [])
     expect("nosuch.example.test", "A", "NXDOMAIN", [])
+    # DKIM public keys (rig.sh make_dkim_keys)
+    for record in DKIM_RECORDS:
+        expect_dkim(*record)
+    expect("nosuch._domainkey.example.test", "TXT", "NXDOMAIN", [])
 
     # the fault servers themselves
     for tcp in (False, True):

@@ -21,6 +21,14 @@
 #   127.0.0.1:5353   dnsmasq (udp+tcp): MX/A/TXT records for example.test (list: dns_records);
 #                    names it does not know under example.test are NXDOMAIN, nothing is forwarded
 #                    out but dnsdown.example.test, to 5355 (so it is SERVFAIL)
+#                    and DKIM key records, TXT at <selector>._domainkey.<domain> (DKIM_RECORDS):
+#                      selector domain             key file
+#                      rsa      example.test       rsa.key      RSA 2048
+#                      ed       example.test       ed25519.key  Ed25519, raw 32-byte p= (RFC 8463)
+#                      sel2     other.example.test other.key    RSA 2048, a second signing domain
+#                      stale    example.test       other.key    does not match rsa.key
+#                      revoked  example.test       -            empty p=: revoked
+#                      short    example.test       rsa1024.key  RSA 1024 (our signer refuses it)
 #   127.0.0.1:5355   fault_servers.py (udp+tcp): DNS answering every query SERVFAIL
 #   127.0.0.1:5356   fault_servers.py (udp+tcp): DNS that never answers
 #   127.0.0.1:8025   aiosmtpd capture server, STARTTLS, AUTH required  (capture_server.py)
@@ -37,6 +45,9 @@
 # SASL users: testuser@example.test/testpass, alice@example.test/alicepass.
 # OAuth (2587): any username whose access token oauth_server.py (after POST /_test/reset) issued.
 # Trust anchor for the server certificate: $MVSMTP_TESTBED/tls/ca.crt
+# DKIM private keys (PEM PKCS#8, 0600 root): $MVSMTP_TESTBED/dkim/{rsa,ed25519,other,rsa1024}.key;
+# each published record, exactly as served: $MVSMTP_TESTBED/dkim/<selector>.<domain>.txt (0644).
+# Verifiers: tests/testbed/dkim_verify.py (python3-dkim) and dkim_verify.pl (Mail::DKIM).
 set -euo pipefail
 
 TB=${MVSMTP_TESTBED:-/tmp/mvsmtp-testbed}
@@ -66,7 +77,8 @@ LISTENERS=("tcp 127.0.0.1:2525 master" "tcp 127.0.0.1:2465 master" "tcp 127.0.0.
 ABSENT=("tcp 127.0.0.4:25")
 PACKAGES=(postfix dovecot-core python3-aiosmtpd openssl ca-certificates procps iproute2 tmux
           dnsmasq-base swaks libnet-ssleay-perl libio-socket-ssl-perl libauthen-sasl-perl curl
-          python3-cryptography)
+          python3-cryptography python3-dkim python3-dnspython python3-nacl libmail-dkim-perl
+          libnet-dns-perl libcryptx-perl)
 MAILBOX_USERS=(testuser alice bob carol dave)
 
 die() { echo "rig.sh: error: $*" >&2; exit 1; }
@@ -254,6 +266,58 @@ EOF
   run openssl verify -CAfile "$d/ca.crt" "$d/server.crt"
   chmod 0644 "$d/ca.crt" "$d/server.crt"
   chmod 0600 "$d/ca.key" "$d/server.key"
+}
+
+# ---------------------------------------------------------------- DKIM keys
+# DKIM_KEYS: "file openssl-genpkey-arguments" for every signing key in $TB/dkim. rsa1024.key is
+# there for the signer to refuse (RFC 8301 wants at least 1024 bits; mvsmtp asks for 2048).
+DKIM_KEYS=("rsa.key -algorithm RSA -pkeyopt rsa_keygen_bits:2048"
+           "ed25519.key -algorithm ED25519"
+           "other.key -algorithm RSA -pkeyopt rsa_keygen_bits:2048"
+           "rsa1024.key -algorithm RSA -pkeyopt rsa_keygen_bits:1024")
+# DKIM_RECORDS: "selector domain key-file" for every key record dnsmasq serves at
+# <selector>._domainkey.<domain>; key-file "-" publishes a revoked key (empty p=)
+DKIM_RECORDS=("rsa example.test rsa.key"
+              "ed example.test ed25519.key"
+              "sel2 other.example.test other.key"
+              "stale example.test other.key"
+              "revoked example.test -"
+              "short example.test rsa1024.key")
+
+# dkim_record KEY-FILE: the TXT value publishing the public half of $TB/dkim/KEY-FILE
+dkim_record() {
+  local spki
+  [ "$1" = - ] && { echo "v=DKIM1; k=rsa; p="; return 0; }
+  spki=$(openssl pkey -in "$TB/dkim/$1" -pubout -outform DER | base64 -w0) && [ -n "$spki" ] ||
+    return 1
+  case "$spki" in
+    # an Ed25519 SubjectPublicKeyInfo is 12 bytes of header (302a300506032b6570032100, base64
+    # "MCowBQYDK2VwAyEA") and the raw key; RFC 8463 section 4.2 publishes only the raw 32 bytes
+    MCowBQYDK2VwAyEA*) echo "v=DKIM1; k=ed25519; p=${spki#MCowBQYDK2VwAyEA}" ;;
+    *) echo "v=DKIM1; k=rsa; p=$spki" ;;
+  esac
+}
+
+# make_dkim_keys: the signing keys (made once, kept across starts: tests may hold signed mail)
+# and $TB/dkim/<selector>.<domain>.txt, a world-readable copy of every record dnsmasq serves
+make_dkim_keys() {
+  local d="$TB/dkim" entry file args sel dom value
+  install -d -m 0755 "$d"
+  for entry in "${DKIM_KEYS[@]}"; do
+    read -r file args <<<"$entry"
+    [ -s "$d/$file" ] && continue
+    # written aside and renamed: a test never sees half a key; umask: never readable by others
+    # shellcheck disable=SC2086
+    ( umask 077; run openssl genpkey $args -out "$d/$file.new" )
+    chown root:root "$d/$file.new"
+    mv -f "$d/$file.new" "$d/$file"
+  done
+  for entry in "${DKIM_RECORDS[@]}"; do
+    read -r sel dom file <<<"$entry"
+    value=$(dkim_record "$file") || die "cannot read the public key of $d/$file"
+    printf '%s\n' "$value" | put_file "$d/$sel.$dom.txt"
+    chmod 0644 "$d/$sel.$dom.txt"
+  done
 }
 
 # ---------------------------------------------------------------- Dovecot (SASL only)
@@ -568,7 +632,9 @@ start_sink() {
 # dnsdown.example.test is forwarded (the more specific --server wins over --local).
 # One option a line, passed as is: no shell quoting (a TXT value must not contain quotes, and a
 # comma would split it into two strings). tests/testbed/check_dns.py checks what is served.
+# The DKIM key records follow, computed from the key files (make_dkim_keys must have run).
 dns_records() {
+  local entry sel dom file value
   cat <<'EOF'
 --local=/example.test/
 --local-ttl=60
@@ -602,15 +668,24 @@ dns_records() {
 --mx-host=xn--bcher-kva.example.test,mx1.example.test,10
 --server=/dnsdown.example.test/127.0.0.1#5355
 EOF
+  for entry in "${DKIM_RECORDS[@]}"; do
+    read -r sel dom file <<<"$entry"
+    value=$(dkim_record "$file") || return 1
+    # A character-string holds at most 255 octets and an RSA 2048 record is ~410: dnsmasq makes
+    # one string of each comma-separated part, and verifiers concatenate them (RFC 6376 3.6.2.2).
+    # Base64 and "v=DKIM1; k=...; p=" hold no comma.
+    echo "--txt-record=$sel._domainkey.$dom,$(printf '%s' "$value" | fold -w 250 | paste -sd, -)"
+  done
 }
 
 # start_dns: dnsmasq with dns_records; restarted when they changed since it was started
 # (dnsmasq has no reload for command-line records)
 start_dns() {
   local -a records
-  local stamp
-  mapfile -t records < <(dns_records)
-  stamp=$(dns_records | cksum)
+  local out stamp
+  out=$(dns_records) || die "cannot list the DNS records (DKIM keys in $TB/dkim?)"
+  mapfile -t records <<<"$out"
+  stamp=$(printf '%s\n' "$out" | cksum)
   if pid_alive "$TB/dnsmasq.pid" dnsmasq; then
     [ "$(cat "$TB/dnsmasq.stamp" 2>/dev/null)" = "$stamp" ] && return 0
     stop_pidfile "$TB/dnsmasq.pid" dnsmasq
@@ -662,6 +737,7 @@ cmd_start() {
   : >"$RIGLOG"
   CERTS_CHANGED=0 DOVECOT_RELOADED=0
   make_certs
+  make_dkim_keys    # before start_dns: dnsmasq publishes their public halves
   start_dovecot
   start_dovecot_oauth
   start_postfix
