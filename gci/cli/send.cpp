@@ -97,6 +97,7 @@ void print_human(const std::string& r) {
     if (!extract(r, R::MESSAGE_ID).empty()) std::cout << "Message-ID: " << extract(r, R::MESSAGE_ID) << "\n";
     if (!extract(r, R::OUTBOX_FILE).empty()) std::cout << "Stored in:  " << extract(r, R::OUTBOX_FILE) << "\n";
     if (!extract(r, R::QUEUE_ID).empty()) std::cout << "Queue ID:   " << extract(r, R::QUEUE_ID) << "\n";
+    if (!extract(r, R::DKIM).empty()) std::cout << "DKIM:       " << extract(r, R::DKIM) << "\n";
     const auto addrs = gci::values(r, R::RCPT_ADDRESS);
     for (std::size_t i = 0; i < addrs.size(); ++i) {
         const int v = static_cast<int>(i) + 1;

@@ -17,7 +17,8 @@ const std::map<std::string, int>& valued_flags() {
         {"--server", O::SERVER}, {"--port", O::PORT}, {"--tls", O::TLS}, {"--user", O::USER},
         {"--password-file", O::PASSWORD_FILE}, {"--auth", O::AUTH}, {"--ca-file", O::CA_FILE},
         {"--helo", O::HELO}, {"--timeout", O::TIMEOUT}, {"--connect-timeout", O::CONNECT_TIMEOUT},
-        {"--profile", O::PROFILE}, {"--config", O::CONFIG}, {"--charset", O::CHARSET}};
+        {"--profile", O::PROFILE}, {"--config", O::CONFIG}, {"--charset", O::CHARSET},
+        {"--dkim-domain", O::DKIM_DOMAIN}, {"--dkim-selector", O::DKIM_SELECTOR}, {"--dkim-key", O::DKIM_KEY_FILE}};
     return flags;
 }
 
@@ -34,6 +35,9 @@ const char* const kServerFlagsUsage = R"(Server (each overrides the profile):
   --helo NAME  --timeout SECONDS  --connect-timeout SECONDS
   --profile NAME  --config PATH   profile and INI file (see README: Configuration)
   --charset utf-8|cp1252|latin1
+  --dkim-domain D --dkim-selector S --dkim-key PATH
+                         DKIM-sign with this key (chmod 600 PEM) when From is in D
+                         (default: the profile's dkim_* keys; see mvsmtp dkim)
 )";
 
 const char* const kDirectFlagsUsage = R"(Direct delivery (no relay: each recipient domain's mail exchangers, port 25, no AUTH):
