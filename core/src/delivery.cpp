@@ -64,8 +64,11 @@ void ready_for_sending(Message& message, const Profile& profile) {
 
 void note_dkim(DeliveryReport& report, const Message& message, const Profile& profile) {
     if (message.dkim) report.dkim = message.dkim->description();
-    else if (!profile.dkim.empty())
-        report.notes.push_back("not DKIM-signed: no dkim_domain covers " + address_domain(message.from.address));
+    else if (!profile.dkim.empty()) {
+        const std::string note = "not DKIM-signed: no dkim_domain covers " + address_domain(message.from.address);
+        report.notes.push_back(note);
+        report.message += (report.message.empty() ? "" : "; ") + note;
+    }
 }
 
 DeliveryReport report_from(SendResult sent, const std::string& host) {
