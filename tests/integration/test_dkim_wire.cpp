@@ -164,6 +164,25 @@ BOOST_AUTO_TEST_CASE(stored_and_queued_copies_are_signed) {
     check_passes(eml, "d=example.test s=ed a=ed25519-sha256");
 }
 
+// Direct delivery: the exchanger (mx1.example.test, Postfix) gets the same valid signature.
+BOOST_AUTO_TEST_CASE(direct_delivery_is_signed) {
+    DynArrayBuilder o;
+    o.set(O::DELIVERY, "DIRECT");
+    o.set(O::DNS_SERVER, "127.0.0.1:5353");
+    o.set(O::CA_FILE, testbed::ca_file());
+    o.set(O::HELO, "client.example.test");
+    o.set(O::DKIM_DOMAIN, "example.test");
+    o.set(O::DKIM_SELECTOR, "rsa");
+    o.set(O::DKIM_KEY_FILE, key("rsa"));
+    const std::string token = testbed::unique_token("dkim-direct");
+    const std::string result = mvsmtp_library().sendmail(rich_message(token), rich_body(), o.str());
+    BOOST_TEST_REQUIRE(field(result, R::STATUS) == "0", field(result, R::MESSAGE));
+    BOOST_TEST(field(result, R::RCPT_EXCHANGER).find("mx1.example.test") != std::string::npos);
+    const std::string path = testbed::wait_for_message("alice@example.test", token, 30000);
+    BOOST_TEST_REQUIRE(!path.empty());
+    check_passes(path, "d=example.test s=rsa a=rsa-sha256");
+}
+
 // One profile, two domains: each From domain gets its own key; a domain no key covers goes
 // unsigned with a note; a subdomain is signed by its parent's key.
 BOOST_AUTO_TEST_CASE(several_domains_in_one_profile) {
