@@ -15,19 +15,16 @@
 
 #include "mvsmtp/encoding.hpp"
 #include "mvsmtp/error.hpp"
+#include "openssl_handles.hpp"
 #include "secret_file.hpp"
 
 namespace mvsmtp {
 namespace {
 
-template <typename T, void (*Free)(T*)>
-struct Deleter {
-    void operator()(T* p) const { Free(p); }
-};
-using Bio = std::unique_ptr<BIO, Deleter<BIO, BIO_free_all>>;
-using Cert = std::unique_ptr<X509, Deleter<X509, X509_free>>;
-using Key = std::unique_ptr<EVP_PKEY, Deleter<EVP_PKEY, EVP_PKEY_free>>;
-using MdCtx = std::unique_ptr<EVP_MD_CTX, Deleter<EVP_MD_CTX, EVP_MD_CTX_free>>;
+using openssl::Bio;
+using openssl::Cert;
+using openssl::Key;
+using openssl::MdCtx;
 
 Cert load_certificate(const std::string& path) {
     Bio bio(BIO_new_file(path.c_str(), "r"));
@@ -39,8 +36,7 @@ Cert load_certificate(const std::string& path) {
 
 Key load_key(const std::string& path) {
     std::string pem = read_secret_file(path, ErrorCode::BadOption, "OAuth client key");
-    Bio bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
-    Key key(bio ? PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr) : nullptr);
+    Key key = openssl::read_private_key(pem);
     std::fill(pem.begin(), pem.end(), '\0');
     if (!key) throw Error(ErrorCode::BadOption, "OAuth client key " + path + " is not an unencrypted PEM private key");
     if (EVP_PKEY_base_id(key.get()) != EVP_PKEY_RSA)

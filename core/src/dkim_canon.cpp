@@ -58,7 +58,7 @@ std::string canonical_header(DkimCanon canon, std::string_view raw) {
     return out;
 }
 
-DkimBodyHash::DkimBodyHash(DkimCanon canon) : canon_(canon), sha_(EVP_MD_CTX_new(), EVP_MD_CTX_free) {
+DkimBodyHash::DkimBodyHash(DkimCanon canon) : canon_(canon), sha_(EVP_MD_CTX_new()) {
     if (!sha_ || EVP_DigestInit_ex(sha_.get(), EVP_sha256(), nullptr) != 1)
         throw Error(ErrorCode::Internal, "DKIM: SHA-256 is not available");
 }

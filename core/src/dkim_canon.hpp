@@ -8,8 +8,6 @@
 // could still remove (trailing empty lines, trailing whitespace of a line), so memory stays
 // constant however large the message.
 #pragma once
-#include <openssl/evp.h>
-
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -18,6 +16,7 @@
 
 #include "mvsmtp/dkim.hpp"
 #include "mvsmtp/sink.hpp"
+#include "openssl_handles.hpp"
 
 namespace mvsmtp {
 
@@ -51,7 +50,7 @@ private:
     void emit_pending_lines();
 
     DkimCanon canon_;
-    std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> sha_;
+    openssl::MdCtx sha_;
     char buffer_[16384];
     std::size_t used_ = 0;
     std::uint64_t empty_lines_ = 0;  // held back: they vanish if nothing follows

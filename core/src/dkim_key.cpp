@@ -9,24 +9,17 @@
 #include "mvsmtp/dkim.hpp"
 #include "mvsmtp/encoding.hpp"
 #include "mvsmtp/error.hpp"
+#include "openssl_handles.hpp"
 #include "secret_file.hpp"
 
 namespace mvsmtp {
 namespace {
 
-template <typename T, void (*Free)(T*)>
-struct Deleter {
-    void operator()(T* p) const { Free(p); }
-};
-using Bio = std::unique_ptr<BIO, Deleter<BIO, BIO_free_all>>;
-using MdCtx = std::unique_ptr<EVP_MD_CTX, Deleter<EVP_MD_CTX, EVP_MD_CTX_free>>;
-using PkeyCtx = std::unique_ptr<EVP_PKEY_CTX, Deleter<EVP_PKEY_CTX, EVP_PKEY_CTX_free>>;
+using openssl::Bio;
+using openssl::MdCtx;
+using openssl::PkeyCtx;
 
 constexpr int kMinRsaBits = 2048;
-
-// Never ask for a passphrase: OpenSSL's default would read the terminal, and this code runs
-// inside a database process.
-int no_passphrase(char*, int, int, void*) { return -1; }
 
 std::shared_ptr<evp_pkey_st> own(EVP_PKEY* key) { return std::shared_ptr<evp_pkey_st>(key, EVP_PKEY_free); }
 
@@ -47,8 +40,7 @@ std::string sha256(std::string_view data) {
 }  // namespace
 
 DkimKey DkimKey::from_pem(const std::string& pem, const std::string& what) {
-    Bio bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
-    EVP_PKEY* raw = bio ? PEM_read_bio_PrivateKey(bio.get(), nullptr, no_passphrase, nullptr) : nullptr;
+    EVP_PKEY* raw = openssl::read_private_key(pem).release();
     if (!raw) {
         const bool encrypted = pem.find("ENCRYPTED") != std::string::npos;
         throw Error(ErrorCode::DkimKey,
