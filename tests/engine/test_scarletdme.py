@@ -533,11 +533,16 @@ def exercise_dkim(engine, account, work, mode):
     check("%s: SMTP.SENDMAIL CONFIG ... PROFILE with dkim_* keys: OK, one stored .eml, it verifies (s=ed)" % mode,
           out.strip().startswith("OK") and len(emls) == 1 and verified[0] == 0
           and verified[1].get(emls[0]) == ["pass d=example.test s=ed a=ed25519-sha256"], (out, outbox_files(folder), verified[2]))
-    # Not a check: MVSMTP.OPTION has no DKIM.DOMAIN/DKIM.SELECTOR/DKIM.KEY.FILE keywords yet;
-    # show what the verb says to one (a profile is the way in for now).
-    rc, out = engine.tcl(account, "SMTP.SENDMAIL OUTBOX %s-kw DKIM.DOMAIN example.test FROM accounts@example.test "
-                                  "TO alice@example.test SUBJECT x BODY y" % folder)
-    print("VERB %s SMTP.SENDMAIL ... DKIM.DOMAIN example.test:\n%s" % (mode, out.rstrip()), flush=True)
+    # ... and through its own keywords DKIM.DOMAIN, DKIM.SELECTOR, DKIM.KEY.FILE (MVSMTP.OPTION).
+    folder = os.path.join(outdir, "verb-kw")
+    rc, out = engine.tcl(account, 'SMTP.SENDMAIL OUTBOX %s DKIM.DOMAIN example.test DKIM.SELECTOR rsa DKIM.KEY.FILE %s '
+                                  'FROM accounts@example.test TO alice@example.test SUBJECT "dkim keywords %s" BODY y'
+                         % (folder, os.path.join(keydir, "rsa.key"), tag))
+    emls = [os.path.join(folder, n) for n in outbox_files(folder) if n.endswith(".eml")]
+    verified = dkim_verify(emls) if len(emls) == 1 else (None, {}, "")
+    check("%s: SMTP.SENDMAIL DKIM.DOMAIN/DKIM.SELECTOR/DKIM.KEY.FILE: OK, one stored .eml, it verifies (s=rsa)" % mode,
+          out.strip().startswith("OK") and len(emls) == 1 and verified[0] == 0
+          and verified[1].get(emls[0]) == ["pass d=example.test s=rsa a=rsa-sha256"], (out, outbox_files(folder), verified[2]))
 
 
 # --- OAuth 2.0: a profile with a token grant, from BASIC, against Postfix + Dovecot ------------
