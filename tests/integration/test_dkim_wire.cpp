@@ -13,7 +13,7 @@
 #include <fstream>
 #include <regex>
 
-#include "sendmail_fixture.hpp"
+#include "session_fixture.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace sendmail_test;
@@ -181,6 +181,25 @@ BOOST_AUTO_TEST_CASE(direct_delivery_is_signed) {
     const std::string path = testbed::wait_for_message("alice@example.test", token, 30000);
     BOOST_TEST_REQUIRE(!path.empty());
     check_passes(path, "d=example.test s=rsa a=rsa-sha256");
+}
+
+// SMTP.OPEN / SMTP.SEND: every message on a kept connection is signed on its own.
+BOOST_AUTO_TEST_CASE(messages_sent_on_a_session_are_signed) {
+    testsupport::TempDir dir;
+    const std::string opened = sessions().open(send_options(profile(dir, dkim_keys("ed", "ed25519", "relaxed/relaxed"))));
+    const int h = AbiSessions::handle_of(opened);
+    BOOST_TEST_REQUIRE(h > 0, field(opened, R::MESSAGE));
+    std::vector<std::string> paths;
+    for (int i = 0; i < 2; ++i) {
+        const std::string token = testbed::unique_token("dkim-session");
+        const std::string sent = sessions().send(h, rich_message(token), rich_body());
+        BOOST_TEST(field(sent, R::STATUS) == "0", field(sent, R::MESSAGE));
+        BOOST_TEST(field(sent, R::DKIM).rfind("d=example.test s=ed a=ed25519-sha256", 0) == 0u);
+        paths.push_back(testbed::wait_for_message("alice@example.test", token, 30000));
+        BOOST_TEST_REQUIRE(!paths.back().empty());
+    }
+    sessions().close(h);
+    check_passes(paths, "d=example.test s=ed a=ed25519-sha256");
 }
 
 // One profile, two domains: each From domain gets its own key; a domain no key covers goes
