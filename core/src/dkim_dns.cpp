@@ -1,25 +1,17 @@
 // dkim_dns.cpp — a DKIM key record looked up and judged against a key; see mvsmtp/dkim_dns.hpp.
 #include "mvsmtp/dkim_dns.hpp"
 
-#include <openssl/evp.h>
-#include <openssl/x509.h>
-
 #include <chrono>
-#include <memory>
 
 #include "mvsmtp/address.hpp"
 #include "mvsmtp/encoding.hpp"
 #include "mvsmtp/error.hpp"
 #include "mvsmtp/text.hpp"
+#include "openssl_handles.hpp"
 #include "resolver.hpp"
 
 namespace mvsmtp {
 namespace {
-
-struct PkeyFree {
-    void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
-};
-using Pkey = std::unique_ptr<EVP_PKEY, PkeyFree>;
 
 struct Verdict {
     DkimRecordStatus status;
@@ -28,12 +20,12 @@ struct Verdict {
 };
 
 // A DER structure that fills all of `der`, or null.
-Pkey read_der(const std::string& der, bool bare_rsa) {
+openssl::Key read_der(const std::string& der, bool bare_rsa) {
     const auto* p = reinterpret_cast<const unsigned char*>(der.data());
     const auto* end = p + der.size();
     EVP_PKEY* key = bare_rsa ? d2i_PublicKey(EVP_PKEY_RSA, nullptr, &p, static_cast<long>(der.size()))
                              : d2i_PUBKEY(nullptr, &p, static_cast<long>(der.size()));
-    Pkey owned(key);
+    openssl::Key owned(key);
     return p == end ? std::move(owned) : nullptr;
 }
 
@@ -57,7 +49,7 @@ std::string raw_ed25519(EVP_PKEY* key) {
 // RSA: p= is a SubjectPublicKeyInfo, as every signer publishes it (RFC 6376 errata 3017); a bare
 // PKCS#1 RSAPublicKey, which the RFC's own words describe, is accepted as most verifiers do.
 Verdict judge_rsa(const std::string& der, const DkimKey& key) {
-    Pkey theirs = read_der(der, false);
+    openssl::Key theirs = read_der(der, false);
     bool bare = false;
     if (!theirs) {
         theirs = read_der(der, true);
@@ -88,7 +80,7 @@ Verdict judge_ed25519(const std::string& bytes, const DkimKey& key) {
         return bytes == ours ? Verdict{DkimRecordStatus::Match, "the record publishes this key (Ed25519)", {}}
                              : Verdict{DkimRecordStatus::Mismatch, "the record publishes another Ed25519 key, not this one", {}};
     // The usual slip: the SubjectPublicKeyInfo that `openssl pkey -pubout` prints.
-    Pkey spki = read_der(bytes, false);
+    openssl::Key spki = read_der(bytes, false);
     if (spki && EVP_PKEY_base_id(spki.get()) == EVP_PKEY_ED25519)
         return {DkimRecordStatus::Invalid,
                 std::string("p= holds an Ed25519 key as a SubjectPublicKeyInfo (") + std::to_string(bytes.size()) +
