@@ -2,6 +2,7 @@
 #include "config_dkim.hpp"
 
 #include "mvsmtp/address.hpp"
+#include "mvsmtp/dkim_dns.hpp"
 #include "mvsmtp/error.hpp"
 #include "mvsmtp/text.hpp"
 
@@ -27,14 +28,6 @@ std::string nth(const std::vector<std::string>& list, std::size_t i, std::size_t
                                           "dkim_domain (" + std::to_string(domains) + "), in the same order; it lists " +
                                           std::to_string(list.size()));
     return list.size() == 1 ? list.front() : list[i];
-}
-
-// A selector is a dot-separated list of sub-domain labels (RFC 6376 §3.1).
-bool valid_selector(const std::string& s) {
-    if (s.empty() || s.size() > 200 || s.front() == '.' || s.back() == '.' || s.find("..") != std::string::npos) return false;
-    for (char c : s)
-        if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_')) return false;
-    return true;
 }
 
 std::string replace_domain(std::string path, const std::string& domain) {
@@ -77,7 +70,7 @@ std::vector<DkimSettings> dkim_settings(const DkimKeys& keys) {
         if (s.domain.find('.') == std::string::npos)
             throw Error(ErrorCode::BadOption, "dkim_domain \"" + domains[i] + "\" is not a domain name");
         s.selector = nth(selectors, i, domains.size(), "dkim_selector");
-        if (!valid_selector(s.selector))
+        if (!is_dkim_selector(s.selector))
             throw Error(ErrorCode::BadOption, "dkim_selector \"" + s.selector + "\" is not a DNS label (letters, digits, '-', '.')");
         s.key_file = replace_domain(nth(files, i, domains.size(), "dkim_key_file"), s.domain);
         parse_canonicalization(keys.canonicalization, s);

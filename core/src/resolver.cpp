@@ -24,6 +24,7 @@ struct Lookup {
     std::vector<Poco::Net::IPAddress> addresses;
     std::string canonical;
     std::vector<MxRecord> mx;
+    std::vector<std::string> txt;
 };
 
 void on_addresses(void* arg, int status, int /*timeouts*/, struct ares_addrinfo* result) {
@@ -70,6 +71,25 @@ void on_mx(void* arg, int status, int /*timeouts*/, unsigned char* answer, int l
             if (host == ".") host.clear();
             if (!host.empty() && host.back() == '.') host.pop_back();
             lookup->mx.push_back({r->priority, host});
+        }
+    } catch (...) {
+        lookup->status = ARES_ENOMEM;
+    }
+    if (replies) ares_free_data(replies);
+}
+
+void on_txt(void* arg, int status, int /*timeouts*/, unsigned char* answer, int length) {
+    auto* lookup = static_cast<Lookup*>(arg);
+    lookup->done = true;
+    lookup->status = status;
+    if (status != ARES_SUCCESS || !answer) return;
+    ares_txt_ext* replies = nullptr;
+    lookup->status = ares_parse_txt_reply_ext(answer, length, &replies);
+    try {
+        // c-ares lists every character-string; record_start marks the first of each record.
+        for (const ares_txt_ext* r = replies; r; r = r->next) {
+            if (r->record_start || lookup->txt.empty()) lookup->txt.emplace_back();
+            if (r->txt) lookup->txt.back().append(reinterpret_cast<const char*>(r->txt), r->length);
         }
     } catch (...) {
         lookup->status = ARES_ENOMEM;
@@ -128,6 +148,11 @@ public:
 
     void mx(const std::string& domain, Lookup& lookup, Clock::time_point deadline) {
         ares_query(channel_, domain.c_str(), ns_c_in, ns_t_mx, on_mx, &lookup);
+        wait(lookup, deadline);
+    }
+
+    void txt(const std::string& name, Lookup& lookup, Clock::time_point deadline) {
+        ares_query(channel_, name.c_str(), ns_c_in, ns_t_txt, on_txt, &lookup);
         wait(lookup, deadline);
     }
 
@@ -250,6 +275,17 @@ DnsAnswer<MxRecord> query_mx(const std::string& domain, const std::string& serve
         if (channel_status == ARES_SUCCESS) channel.mx(domain, lookup, deadline);
     }
     return answer_of(channel_status, lookup, std::move(lookup.mx));
+}
+
+DnsAnswer<std::string> query_txt(const std::string& name, const std::string& servers, Clock::time_point deadline) {
+    Lookup lookup;
+    int channel_status;
+    {
+        Channel channel(servers);
+        channel_status = channel.status();
+        if (channel_status == ARES_SUCCESS) channel.txt(name, lookup, deadline);
+    }
+    return answer_of(channel_status, lookup, std::move(lookup.txt));
 }
 
 std::vector<Poco::Net::IPAddress> resolve_host(const std::string& host, int timeout_ms, const std::string& what) {

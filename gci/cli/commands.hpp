@@ -17,6 +17,7 @@ int run_shell(const std::vector<std::string>& args);
 int run_oauth(const std::vector<std::string>& args);
 int run_verify(const std::vector<std::string>& args);
 int run_mx(const std::vector<std::string>& args);
+int run_dkim(const std::vector<std::string>& args);
 int run_queue(const std::vector<std::string>& args);
 int run_machine(const std::vector<std::string>& args);
 int run_errors();

@@ -6,6 +6,7 @@
 //   mvsmtp shell mail.example.com:587                                 type SMTP commands
 //   mvsmtp verify a@example.com b@example.org                         SMTP.VERIFY, per address
 //   mvsmtp mx example.com                                             a domain's exchangers
+//   mvsmtp dkim keygen|check --domain D --selector S ...              DKIM keys: make, check DNS
 //   mvsmtp queue list|show|flush|retry|delete|purge|run               the durable queue
 //   mvsmtp machine sendmail|session [ARGFILE]                         machine mode (BASIC)
 //   mvsmtp machine --hex --spool ROOT [--next] call ARGFILE|prepare   one call per run, real
@@ -41,6 +42,13 @@ Usage:
   mvsmtp mx DOMAIN [--dns-server IP[:PORT]] [--dns-timeout S]
                                       the domain's mail exchangers as direct delivery sees
                                       them: every DNS step, then the order they are tried in
+  mvsmtp dkim keygen --domain D --selector S [--type rsa|ed25519] [--bits N] [--out PATH]
+                                      make a DKIM signing key: the private key to a new 0600
+                                      file, and print the DNS record and profile lines
+  mvsmtp dkim check --domain D [--selector S] (--key PATH | --profile P [--config F])
+                    [--dns-server IP[:PORT]] [--dns-timeout S]
+                                      does the DNS publish the key at S._domainkey.D? prints
+                                      the record and the verdict (see: mvsmtp dkim --help)
   mvsmtp queue SUBCOMMAND [--profile P] [--config F] [--queue DIR]
                                       the durable queue (messages SENDMAIL could not deliver
                                       yet): list, show ID, flush [--all], retry ID, delete ID,
@@ -92,10 +100,12 @@ oauth_client_id, oauth_client_secret_file (or oauth_client_secret), oauth_client
 + oauth_client_key, oauth_scope, oauth_token_url, oauth_device_url, oauth_ca_file,
 oauth_cache, oauth_refresh_token_file, oauth_token_file; `mvsmtp oauth --help` explains each.
 
-send, test, shell, verify, mx, queue and oauth take --help. Exit status: 0 when the message was sent
-or stored (test: every check passed; verify: every address accepted; mx: exchangers found),
-else the error code of RESULT (10-29 temporary, 30-59 refused, 60-79 bad input,
-80-99 configuration; mx: 49 no mail server, 21 DNS unavailable).
+send, test, shell, verify, mx, dkim, queue and oauth take --help. Exit status: 0 when the message
+was sent or stored (test: every check passed; verify: every address accepted; mx: exchangers
+found; dkim check: the DNS publishes the key), else the error code of RESULT (10-29 temporary,
+30-59 refused, 60-79 bad input, 80-99 configuration; mx: 49 no mail server, 21 DNS
+unavailable; dkim check: 90 no key record, 91 another key, 92 revoked, 93 unusable record,
+21 DNS unavailable, 89 bad key file).
 )";
 
 }  // namespace
@@ -115,6 +125,7 @@ int main(int argc, char** argv) {
         if (command == "shell") return mvsmtp::cli::run_shell(args);
         if (command == "verify") return mvsmtp::cli::run_verify(args);
         if (command == "mx") return mvsmtp::cli::run_mx(args);
+        if (command == "dkim") return mvsmtp::cli::run_dkim(args);
         if (command == "queue") return mvsmtp::cli::run_queue(args);
         if (command == "oauth") return mvsmtp::cli::run_oauth(args);
         if (command == "machine") return mvsmtp::cli::run_machine(args);

@@ -29,16 +29,6 @@ DNS step with its answer and time, then the exchangers in the order they would b
 Exit status: 0 exchangers found, 49 no mail server, 21 the DNS did not answer.
 )";
 
-int parse_seconds(const std::string& text) {
-    try {
-        std::size_t used = 0;
-        const int n = std::stoi(text, &used);
-        if (used == text.size() && n >= 1 && n <= 3600) return n;
-    } catch (const std::exception&) {
-    }
-    throw UsageError("--dns-timeout must be 1..3600 seconds (got \"" + text + "\")");
-}
-
 void print_lookup(const MxLookup& mx) {
     std::cout << "Resolver: " << (mx.resolver.empty() ? "/etc/resolv.conf" : mx.resolver) << "\n";
     for (const DnsStep& s : mx.steps)
@@ -76,7 +66,7 @@ int run_mx(const std::vector<std::string>& args) {
             return 0;
         }
         if (flag == "--dns-server") { dns.servers = reader.value(); continue; }
-        if (flag == "--dns-timeout") { dns.timeout_ms = parse_seconds(reader.value()) * 1000; continue; }
+        if (flag == "--dns-timeout") { dns.timeout_ms = dns_timeout_ms(reader.value()); continue; }
         if (!flag.empty() && flag[0] == '-') throw UsageError("unknown option " + flag + " (try mvsmtp mx --help)");
         if (!domain.empty()) throw UsageError("mx takes one DOMAIN (got \"" + domain + "\" and \"" + flag + "\")");
         domain = flag;

@@ -48,6 +48,16 @@ const char* const kDirectFlagsUsage = R"(Direct delivery (no relay: each recipie
   --mx-port N              the exchangers' port (default 25; tests use another)
 )";
 
+int dns_timeout_ms(const std::string& text) {
+    try {
+        std::size_t used = 0;
+        const int n = std::stoi(text, &used);
+        if (used == text.size() && n >= 1 && n <= 3600) return n * 1000;
+    } catch (const std::exception&) {
+    }
+    throw UsageError("--dns-timeout must be 1..3600 seconds (got \"" + text + "\")");
+}
+
 bool take_direct_flag(ArgReader& args, gci::DynArrayBuilder& options, bool with_delivery) {
     static const std::map<std::string, int> flags = {
         {"--dns-server", O::DNS_SERVER}, {"--dns-timeout", O::DNS_TIMEOUT}, {"--mx-port", O::MX_PORT}};

@@ -54,6 +54,10 @@ bool take_server_flag(ArgReader& args, gci::DynArrayBuilder& options);
 extern const char* const kDirectFlagsUsage;
 bool take_direct_flag(ArgReader& args, gci::DynArrayBuilder& options, bool with_delivery);
 
+// --dns-timeout SECONDS of the commands that ask the DNS themselves (mx, dkim check): 1..3600
+// seconds, in milliseconds; UsageError otherwise.
+int dns_timeout_ms(const std::string& seconds);
+
 // When the current argument is not a flag: it is HOST[:PORT] or a URL, stored as O.SERVER
 // (`mvsmtp test mail.example.com:587`). Returns false for anything starting with '-'.
 bool take_server_target(ArgReader& args, gci::DynArrayBuilder& options);
