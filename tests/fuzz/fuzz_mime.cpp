@@ -22,7 +22,8 @@
 // With MVSMTP_FUZZ_MIME_OUT set, up to 1,000 messages whose fields are valid UTF-8 (and whose
 // header texts hold no control character) are saved as N.eml beside N.fields (the inputs, hex,
 // and "dkim" with the signer's description, empty when unsigned) for check_mime.py to parse,
-// compare and verify; the key records go once to dkim-<selector>.txt (the TXT text).
+// compare and verify; up to 500 other signed ones are saved for the verification alone (their
+// N.fields: "dkim-only" and "dkim"); the key records go once to dkim-<selector>.txt (the TXT text).
 #include <fuzzer/FuzzedDataProvider.h>
 
 #include <algorithm>
@@ -266,23 +267,12 @@ std::string hex(const std::string& s) {
     return out;
 }
 
-// Keeps a sample of written messages (and their inputs) for tests/fuzz/check_mime.py.
-void keep(const mvsmtp::Message& m, const std::string& out) {
-    static const char* dir = std::getenv("MVSMTP_FUZZ_MIME_OUT");
-    static unsigned seen = 0, kept = 0;
-    if (!dir || kept >= 1000) return;
-    ++seen;
-    if (kept >= 200 && seen % 64 != 0) return;
-    std::vector<std::pair<std::string, std::string>> fields = {{"subject", m.subject}, {"text", m.text}, {"html", m.html}};
-    for (const auto& a : m.attachments) {
-        fields.push_back({"attachment-name", a.filename});
-        fields.push_back({"attachment-data", a.data});
-    }
-    for (const auto& h : m.headers) fields.push_back({"header:" + h.name, h.value});
+// Whether Python's email parser can take the message for the round trip: its fields are valid
+// UTF-8 and its header texts hold no control character (such text is written inside RFC 2047
+// words as is; a strict parser flags that, NonPrintableDefect).
+bool round_trip_fit(const mvsmtp::Message& m, const std::vector<std::pair<std::string, std::string>>& fields) {
     for (const auto& f : fields)
-        if (!mvsmtp::valid_utf8(f.second) || !mvsmtp::valid_utf8(f.first)) return;
-    // Header text with a control character is written inside RFC 2047 words as is; a strict
-    // parser flags that (NonPrintableDefect), so such messages are checked in process only.
+        if (!mvsmtp::valid_utf8(f.second) || !mvsmtp::valid_utf8(f.first)) return false;
     std::vector<std::string> header_texts = {m.subject, m.from.display_name};
     for (const auto& t : m.to) header_texts.push_back(t.display_name);
     for (const auto& c : m.cc) header_texts.push_back(c.display_name);
@@ -290,7 +280,45 @@ void keep(const mvsmtp::Message& m, const std::string& out) {
     for (const auto& h : m.headers) header_texts.push_back(h.value);
     for (const auto& t : header_texts)
         for (unsigned char c : t)
-            if ((c < 0x20 && c != '\t') || c == 0x7f) return;
+            if ((c < 0x20 && c != '\t') || c == 0x7f) return false;
+    return true;
+}
+
+// The first 200 offered, then every 64th, up to limit: early inputs are the seeds, later ones
+// what fuzzing found.
+struct Sample {
+    unsigned limit, seen = 0, kept = 0;
+    bool take() {
+        if (kept >= limit) return false;
+        ++seen;
+        if (kept >= 200 && seen % 64 != 0) return false;
+        ++kept;
+        return true;
+    }
+};
+
+// Keeps a sample of written messages (and their inputs) for tests/fuzz/check_mime.py: up to
+// 1,000 the email round trip can take, and up to 500 signed ones it cannot, for the DKIM
+// verification alone (N.fields then holds "dkim" and "dkim-only"): arbitrary bytes, 8-bit
+// text and control characters are where canonicalisation would go wrong, and the round-trip
+// sample has none of them.
+void keep(const mvsmtp::Message& m, const std::string& out) {
+    static const char* dir = std::getenv("MVSMTP_FUZZ_MIME_OUT");
+    static Sample round_trip{1000}, dkim_only{500};
+    static unsigned files = 0;
+    if (!dir) return;
+    std::vector<std::pair<std::string, std::string>> fields = {{"subject", m.subject}, {"text", m.text}, {"html", m.html}};
+    for (const auto& a : m.attachments) {
+        fields.push_back({"attachment-name", a.filename});
+        fields.push_back({"attachment-data", a.data});
+    }
+    for (const auto& h : m.headers) fields.push_back({"header:" + h.name, h.value});
+    if (round_trip_fit(m, fields)) {
+        if (!round_trip.take()) return;
+    } else {
+        if (!m.dkim || !dkim_only.take()) return;
+        fields = {{"dkim-only", ""}};
+    }
     // The key records, once: check_mime.py answers its verifier's DNS questions from them.
     static const bool records_written = [] {
         for (const auto type : {mvsmtp::DkimKeyType::Ed25519, mvsmtp::DkimKeyType::Rsa})
@@ -302,7 +330,7 @@ void keep(const mvsmtp::Message& m, const std::string& out) {
     }();
     (void)records_written;
     fields.push_back({"dkim", m.dkim ? m.dkim->description() : std::string()});
-    const std::string base = std::string(dir) + "/" + std::to_string(++kept);
+    const std::string base = std::string(dir) + "/" + std::to_string(++files);
     std::ofstream(base + ".eml", std::ios::binary) << out;
     std::ofstream f(base + ".fields", std::ios::binary);
     for (const auto& [k, v] : fields) f << k << ' ' << hex(v) << '\n';
