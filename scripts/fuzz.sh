@@ -14,7 +14,8 @@
 #              A crash, a sanitizer report, a broken invariant or a slow input is saved as
 #              build-fuzz/artifacts/<target>-crash-<sha1> (rerun it: build-fuzz/tests/fuzz/fuzz_<target> <file>)
 #   3. check   fuzz_mime keeps a sample of the messages it wrote; tests/fuzz/check_mime.py parses
-#              them with Python's email package and compares every field (must hold >= 1 message)
+#              them with Python's email package and compares every field (must hold >= 1 message),
+#              and verifies each DKIM-signed one with python3-dkim against the saved key records
 #   4. report  one line per target: seconds, executions, executions/s, corpus size, result
 #
 # Exit status: 0 when every target ran its time without a finding, 1 otherwise.
@@ -30,7 +31,7 @@ while [ $# -gt 0 ]; do
   case $1 in
     --long) SECONDS_EACH=${MVSMTP_FUZZ_LONG_SECONDS:-1800} ;;
     --seconds) SECONDS_EACH=$2; shift ;;
-    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
     *) targets+=("$1") ;;
   esac
   shift
@@ -107,7 +108,7 @@ for t in "${targets[@]}"; do
   printf '%-10s %8s %12s %10s %8s  %s\n' "$t" "$SECONDS_EACH" "$execs" \
     "$(awk -v e="$execs" -v s="$SECONDS_EACH" 'BEGIN { printf "%.0f", e / s }')" "$corpus" "$result"
 done
-[ -n "$mime_check" ] && echo "mime round trip through Python's email parser: $mime_check"
+[ -n "$mime_check" ] && echo "mime round trip through Python's email parser and python3-dkim: $mime_check"
 for t in "${targets[@]}"; do
   if [ "$(cat "$WORK/$t.rc" 2>/dev/null || echo 1)" != 0 ]; then
     echo; echo "--- fuzz_$t (last 40 lines of its log; artifacts in $BUILD/artifacts/)"
