@@ -66,8 +66,9 @@ bool valid_field_name(std::string_view name) {
 }
 
 bool owned_by_writer(const Message& m, std::string_view name) {
-    static const char* const kOwned[] = {"From",    "To",   "Cc",         "Bcc",
-                                         "Subject", "Date", "Message-ID", "MIME-Version"};
+    // DKIM-Signature: only the signer writes it (a caller's copy would sit beside ours, bogus).
+    static const char* const kOwned[] = {"From",    "To",   "Cc",         "Bcc",          "Subject",
+                                         "Date",    "Message-ID", "MIME-Version", "DKIM-Signature"};
     for (const char* owned : kOwned)
         if (iequals(name, owned)) return true;
     if (name.size() >= 8 && iequals(name.substr(0, 8), "Content-")) return true;

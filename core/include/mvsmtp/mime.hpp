@@ -27,7 +27,7 @@ void prepare(Message& message, const std::string& message_id_domain);
 //   AttachmentUnreadable  a file attachment that cannot be opened for reading
 //   BadArgument      a custom header name that is not a valid field name, or one that
 //                    the writer owns (From, To, Cc, Bcc, Subject, Date, Message-ID, MIME-Version,
-//                    Content-*)
+//                    Content-*, DKIM-Signature)
 void validate(const Message& message);
 
 // Streams the whole message; attachment files are read in chunks (never loaded whole).
