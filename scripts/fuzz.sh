@@ -15,7 +15,8 @@
 #              build-fuzz/artifacts/<target>-crash-<sha1> (rerun it: build-fuzz/tests/fuzz/fuzz_<target> <file>)
 #   3. check   fuzz_mime keeps a sample of the messages it wrote; tests/fuzz/check_mime.py parses
 #              them with Python's email package and compares every field (must hold >= 1 message),
-#              and verifies each DKIM-signed one with python3-dkim against the saved key records
+#              and verifies each DKIM-signed one with python3-dkim against the saved key records;
+#              a message that fails is kept as build-fuzz/artifacts/mime-check-N.eml (+ .fields)
 #   4. report  one line per target: seconds, executions, executions/s, corpus size, result
 #
 # Exit status: 0 when every target ran its time without a finding, 1 otherwise.
@@ -92,6 +93,14 @@ if printf '%s\n' "${targets[@]}" | grep -qx mime; then
   else
     mime_check="FAILED: $(tail -1 "$WORK/check_mime.log")"
     status=1
+    # Keep what failed (the message, the fields it was written from, the key records): the
+    # input that made it is usually not in the corpus, and $WORK goes when this script ends.
+    sed -n 's/^FAIL \([^:]*\.eml\): .*/\1/p' "$WORK/check_mime.log" | while read -r eml; do
+      n=$(basename "$eml" .eml)
+      cp "$eml" "$BUILD/artifacts/mime-check-$n.eml" 2>/dev/null || true
+      cp "${eml%.eml}.fields" "$BUILD/artifacts/mime-check-$n.fields" 2>/dev/null || true
+    done
+    cp "$WORK"/mime-out/dkim-*.txt "$BUILD/artifacts/" 2>/dev/null || true
   fi
 fi
 
@@ -116,6 +125,7 @@ for t in "${targets[@]}"; do
   fi
 done
 if [ -n "$mime_check" ] && [ "${mime_check#FAILED}" != "$mime_check" ]; then
-  echo; echo "--- check_mime.py"; head -20 "$WORK/check_mime.log"
+  echo; echo "--- check_mime.py (failing messages kept as $BUILD/artifacts/mime-check-N.eml/.fields)"
+  head -20 "$WORK/check_mime.log"
 fi
 exit "$status"
