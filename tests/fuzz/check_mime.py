@@ -35,6 +35,18 @@ import dkim.util
 
 SMTPUTF8_DEFECTS = {"NonASCIILocalPartDefect", "UndecodableBytesDefect"}
 ADDRESS_HEADERS = {"from", "to", "cc", "reply-to"}
+# A non-ASCII attachment name is also written as name="=?UTF-8?...?=" on Content-Type, beside
+# the standard RFC 2231 filename*= on Content-Disposition, because Outlook reads only the
+# former (Thunderbird writes the same). Python flags encoded words inside a quoted string; the
+# round trip still compares the name through filename*=. test_message_fidelity tolerates the
+# same two defects, and nothing else.
+LEGACY_NAME_DEFECTS = {"encoded word inside quoted string", "missing trailing whitespace after encoded-word"}
+
+
+def legacy_name_defect(header, raw_value, defect):
+    """The one tolerated defect: Python on our legacy encoded-word name= (see above)."""
+    return (header.lower() == "content-type" and str(defect) in LEGACY_NAME_DEFECTS
+            and re.search(r'\bname="=\?UTF-8\?', raw_value) is not None)
 
 
 def norm_header(s):
@@ -126,8 +138,11 @@ def check(eml, fields, records):
     for part in msg.walk():
         for d in part.defects:
             problems.append("defect in %s: %s" % (part.get_content_type(), type(d).__name__))
+        raw_headers = dict((n.lower(), v) for n, v in part.raw_items())
         for name, value in part.items():
             for d in getattr(value, "defects", ()):
+                if legacy_name_defect(name, raw_headers.get(name.lower(), ""), d):
+                    continue
                 # raw UTF-8 in an address header is what SMTPUTF8 (RFC 6531) means; the parser
                 # reads headers as ASCII, so it flags those bytes: expected, not a defect of ours
                 if type(d).__name__ in SMTPUTF8_DEFECTS and name.lower() in ADDRESS_HEADERS:
