@@ -14,9 +14,11 @@
 #include <regex>
 
 #include "session_fixture.hpp"
+#include "support/fake_server.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace sendmail_test;
+using testsupport::FakeServer;
 namespace fs = std::filesystem;
 
 namespace {
@@ -133,6 +135,48 @@ BOOST_AUTO_TEST_CASE(signatures_on_mail_delivered_by_postfix_verify) {
                              tampered(path, "\nMessage-ID: <", "\nMessage-ID: <x", "header"),
                              tampered(path, "\nTo: ", "\nTo: bob@example.test, ", "to")});
             }
+        }
+    }
+}
+
+// What goes on the wire, asserted line by line by a scripted server: the DATA starts with the
+// signature, SIZE= is exactly the signed message's size, and the signed bytes (dot-stuffing
+// undone) verify — with 8BITMIME (the text goes as 8bit) and without (7-bit encodings).
+BOOST_AUTO_TEST_CASE(the_wire_carries_the_signed_bytes_and_their_size) {
+    for (const bool eight_bit : {true, false}) {
+        BOOST_TEST_CONTEXT("8BITMIME offered: " << eight_bit) {
+            FakeServer server({"220 scripted", std::string("250-scripted\r\n250-SIZE 100000000") + (eight_bit ? "\r\n250 8BITMIME" : "\r\n250 HELP"),
+                               "250 sender ok", "250 recipient ok", "354 go", "250 queued", "221 bye"});
+            DynArrayBuilder o;
+            o.set(O::SERVER, "smtp://127.0.0.1:" + std::to_string(server.port()));
+            o.set(O::TLS, "off");
+            o.set(O::DKIM_DOMAIN, "example.test");
+            o.set(O::DKIM_SELECTOR, "ed");
+            o.set(O::DKIM_KEY_FILE, key("ed25519"));
+            const std::string result = mvsmtp_library().sendmail(rich_message("wire"), rich_body(), o.str());
+            BOOST_TEST_REQUIRE(field(result, R::STATUS) == "0", field(result, R::MESSAGE));
+            server.join();
+            const auto lines = server.received();
+            BOOST_TEST_REQUIRE(lines.size() > 6u);
+            BOOST_TEST_REQUIRE(lines[3] == "DATA");
+            const std::smatch size = [&] {
+                std::smatch m;
+                std::regex_search(lines[1], m, std::regex(" SIZE=([0-9]+)"));
+                return m;
+            }();
+            BOOST_TEST_REQUIRE(!size.empty(), lines[1]);
+            BOOST_TEST((lines[1].find("BODY=8BITMIME") != std::string::npos) == eight_bit, lines[1]);
+            std::string data;
+            std::size_t i = 4;
+            for (; i < lines.size() && lines[i] != "."; ++i)
+                data += (lines[i].rfind("..", 0) == 0 ? lines[i].substr(1) : lines[i]) + "\r\n";
+            BOOST_TEST_REQUIRE(i < lines.size());
+            BOOST_TEST(lines[4].rfind("DKIM-Signature: v=1; a=ed25519-sha256;", 0) == 0u, lines[4]);
+            BOOST_TEST(std::stoul(size[1].str()) == data.size());
+            BOOST_TEST((data.find("Content-Transfer-Encoding: 8bit") != std::string::npos) == eight_bit);
+            const std::string copy = testbed::dir() + "/wire-" + std::to_string(getpid()) + ".eml";
+            std::ofstream(copy, std::ios::binary) << data;
+            check_passes(copy, "d=example.test s=ed a=ed25519-sha256");
         }
     }
 }
