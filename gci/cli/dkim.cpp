@@ -20,7 +20,7 @@ namespace mvsmtp::cli {
 
 const char* const kDkimUsage = R"(Usage: mvsmtp dkim keygen --domain D --selector S [--type rsa|ed25519] [--bits N]
                           [--out PATH]
-       mvsmtp dkim check --domain D [--selector S] (--key PATH | --profile P [--config F])
+       mvsmtp dkim check --domain D --selector S --key PATH | [--domain D] --profile P [--config F]
                          [--dns-server IP[:PORT]] [--dns-timeout SECONDS]
 
 DKIM signing (RFC 6376): the profile keys dkim_domain, dkim_selector and dkim_key_file sign
@@ -39,7 +39,8 @@ check   asks the DNS for the TXT record at S._domainkey.D and says whether it pu
   --key PATH              the private key file (chmod 600); S is required
   --profile P             the key profile P signs D's mail with (its dkim_* keys); S
                           defaults to the profile's selector; D may be a subdomain of the
-                          profile's dkim_domain
+                          profile's dkim_domain, and may be left out when the profile
+                          has only one
   --config F              the profile file (default: as for send)
   --dns-server IP[:PORT]  DNS server(s), comma-separated (default: /etc/resolv.conf)
   --dns-timeout SECONDS   default 30

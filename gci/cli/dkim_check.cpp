@@ -2,7 +2,8 @@
 // sign with? For the operator who asks "why do receivers say dkim=fail?".
 //
 //   mvsmtp dkim check --domain D --selector S --key PATH [--dns-server IP[:PORT]] [--dns-timeout S]
-//   mvsmtp dkim check --domain D [--selector S] --profile P [--config F] [...]
+//   mvsmtp dkim check [--domain D] [--selector S] --profile P [--config F] [...]   (D: the profile's
+//                                                        one dkim_domain when it has only one)
 //
 // With --profile the key is the one that profile's dkim_* keys sign D's mail with (the
 // closest dkim_domain covering D, as ready_for_sending chooses it), and the record checked is
@@ -47,7 +48,7 @@ CheckArgs parse(const std::vector<std::string>& args) {
         else if (flag == "--dns-timeout") a.dns.timeout_ms = dns_timeout_ms(reader.value());
         else throw UsageError("unknown dkim check option " + flag + " (try mvsmtp dkim --help)");
     }
-    if (a.domain.empty()) throw UsageError("dkim check needs --domain (try mvsmtp dkim --help)");
+    if (a.domain.empty() && !a.use_profile) throw UsageError("dkim check needs --domain (try mvsmtp dkim --help)");
     if (a.key_file.empty() == !a.use_profile)
         throw UsageError("dkim check needs the key: --key PATH, or --profile P (not both)");
     if (!a.key_file.empty() && a.selector.empty()) throw UsageError("dkim check --key needs --selector");
@@ -63,9 +64,18 @@ struct Subject {
 Subject subject_of(const CheckArgs& a) {
     if (!a.use_profile) return {DkimKey::load(a.key_file), a.domain, a.selector, a.key_file};
     const Profile p = load_profile(a.profile);
-    const std::string domain = ascii_lower(domain_to_ascii(a.domain));
-    const DkimSettings* s = dkim_settings_for(p.dkim, domain);
     const std::string profile = a.profile.profile.empty() ? "default" : a.profile.profile;
+    // Without --domain, a profile that signs for one domain needs no more; with several, which
+    // one is the caller's to say.
+    if (a.domain.empty() && p.dkim.size() > 1) {
+        std::string all;
+        for (const auto& d : p.dkim) all += (all.empty() ? "" : ", ") + d.domain;
+        throw UsageError("profile [" + profile + "] signs for several domains (" + all + "): say which with --domain");
+    }
+    if (a.domain.empty() && p.dkim.empty())
+        throw Error(ErrorCode::BadOption, "profile [" + profile + "] has no DKIM key (no dkim_domain)");
+    const std::string domain = a.domain.empty() ? p.dkim.front().domain : ascii_lower(domain_to_ascii(a.domain));
+    const DkimSettings* s = dkim_settings_for(p.dkim, domain);
     if (!s) throw Error(ErrorCode::BadOption, "profile [" + profile + "] has no DKIM key for " + domain + " (no dkim_domain covers it)");
     std::cout << "Profile:   [" << profile << "] signs " << domain << "'s mail with d=" << s->domain << " s=" << s->selector
               << " key " << s->key_file << "\n";

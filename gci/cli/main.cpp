@@ -45,7 +45,7 @@ Usage:
   mvsmtp dkim keygen --domain D --selector S [--type rsa|ed25519] [--bits N] [--out PATH]
                                       make a DKIM signing key: the private key to a new 0600
                                       file, and print the DNS record and profile lines
-  mvsmtp dkim check --domain D [--selector S] (--key PATH | --profile P [--config F])
+  mvsmtp dkim check --domain D --selector S --key PATH | [--domain D] --profile P [--config F]
                     [--dns-server IP[:PORT]] [--dns-timeout S]
                                       does the DNS publish the key at S._domainkey.D? prints
                                       the record and the verdict (see: mvsmtp dkim --help)

@@ -124,7 +124,9 @@ def test_check_profile(tmp):
     ini = os.path.join(tmp, "mvsmtp.ini")
     with open(ini, "w") as f:
         f.write("[signer]\ndkim_domain = example.test\ndkim_selector = rsa\ndkim_key_file = %s\n"
-                "[plain]\nfrom = a@example.test\n" % key("rsa.key"))
+                "[plain]\nfrom = a@example.test\n"
+                "[two]\ndkim_domain = example.test, other.example.test\ndkim_selector = rsa, sel2\n"
+                "dkim_key_file = %s, %s\n" % (key("rsa.key"), key("rsa.key"), key("other.key")))
     os.chmod(ini, 0o600)
     rc, out, err = dkim_check("--domain", "example.test", "--profile", "signer", "--config", ini)
     detail = "exit %d\n%s%s" % (rc, out, err)
@@ -139,6 +141,18 @@ def test_check_profile(tmp):
     rc, out, err = dkim_check("--domain", "example.test", "--profile", "plain", "--config", ini)
     check("check --profile without dkim keys: exit 66 BAD.OPTION", rc == 66, "exit %d\n%s%s" % (rc, out, err))
     check("check --profile without dkim keys: says so", "has no DKIM key for example.test" in err, err)
+    # Without --domain: the profile's one DKIM domain; with several, the caller must choose.
+    rc, out, err = dkim_check("--profile", "signer", "--config", ini)
+    check("check --profile, no --domain, one dkim_domain: that domain is checked (exit 0)",
+          rc == 0 and "TXT rsa._domainkey.example.test" in out, "exit %d\n%s%s" % (rc, out, err))
+    rc, out, err = dkim_check("--profile", "two", "--config", ini)
+    check("check --profile, no --domain, two dkim_domains: exit 60 naming both",
+          rc == 60 and "example.test" in err and "other.example.test" in err, "exit %d\n%s%s" % (rc, out, err))
+    rc, out, err = dkim_check("--domain", "other.example.test", "--profile", "two", "--config", ini)
+    check("check --profile two --domain other.example.test: sel2 with other.key (exit 0)",
+          rc == 0 and "TXT sel2._domainkey.other.example.test" in out, "exit %d\n%s%s" % (rc, out, err))
+    rc, out, err = dkim_check("--profile", "plain", "--config", ini)
+    check("check --profile without dkim keys, no --domain: exit 66", rc == 66, "exit %d\n%s%s" % (rc, out, err))
 
 
 def test_check_usage():
