@@ -24,13 +24,15 @@ something) or no signed one while key records are present (the DKIM check must t
 import email
 import email.policy
 import glob
-import logging
 import os
 import re
 import sys
 
 import dkim
 import dkim.util
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "support"))
+from dkim_signature import one_line, verify_signature  # noqa: E402
 
 
 SMTPUTF8_DEFECTS = {"NonASCIILocalPartDefect", "UndecodableBytesDefect"}
@@ -66,22 +68,6 @@ def read_fields(path):
     return fields
 
 
-class Reasons(logging.Handler):
-    """python3-dkim logs (rather than raises) why a key was unusable: keep the last message."""
-
-    def __init__(self):
-        super().__init__(logging.WARNING)
-        self.last = None
-
-    def emit(self, record):
-        self.last = record.getMessage()
-
-
-def one_line(text, limit=200):
-    text = " ".join(str(text).split())
-    return text if len(text) <= limit else text[:limit - 3] + "..."
-
-
 def check_dkim(raw, description, records):
     """Problems with the message's signature: description is what fuzz_mime signed with
     ("d=D s=S a=A c=C"), records {selector: TXT text}. Returns (problems, verified)."""
@@ -108,17 +94,7 @@ def check_dkim(raw, description, records):
     def dnsfunc(name, timeout=5):
         return records[want["s"]] if name.lower() == key_name.lower() else None
 
-    reasons = Reasons()
-    logger = logging.getLogger("check_mime.dkim")
-    logger.propagate = False
-    logger.handlers = [reasons]
-    try:
-        ok = dkim.DKIM(raw, logger=logger).verify(idx=0, dnsfunc=dnsfunc)
-        reason = reasons.last or "signature (b=) does not verify"
-    except dkim.DKIMException as e:     # body hash mismatch, bad tags, ...
-        ok, reason = False, str(e)
-    except Exception as e:              # e.g. PyNaCl on a b= of the wrong length
-        ok, reason = False, "%s: %s" % (type(e).__name__, e)
+    ok, reason = verify_signature(raw, 0, dnsfunc)
     if not ok:
         problems.append("DKIM (%s) does not verify: %s" % (description, one_line(reason)))
     return problems, ok

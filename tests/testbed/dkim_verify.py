@@ -28,13 +28,16 @@ same program on Perl's Mail::DKIM: a second, independent implementation.
 """
 import argparse
 import ipaddress
-import logging
+import os
 import sys
 
 import dkim
 import dkim.util
 import dns.exception
 import dns.resolver
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "support"))
+from dkim_signature import one_line, verify_signature  # noqa: E402
 
 DEFAULT_DNS = "127.0.0.1:5353"
 
@@ -85,22 +88,6 @@ def txt_lookup(server, records):
     return lookup
 
 
-class Reasons(logging.Handler):
-    """python3-dkim logs (rather than raises) why a key was unusable: keep the last message."""
-
-    def __init__(self):
-        super().__init__(logging.WARNING)
-        self.last = None
-
-    def emit(self, record):
-        self.last = record.getMessage()
-
-
-def one_line(text, limit=200):
-    text = " ".join(str(text).split())
-    return text if len(text) <= limit else text[:limit - 3] + "..."
-
-
 def verify_file(path, message, lookup):
     """Prints one line per signature; returns the list of results ("pass"/"fail"), or None
     when the message cannot be parsed at all."""
@@ -118,17 +105,7 @@ def verify_file(path, message, lookup):
         except dkim.util.InvalidTagValueList:
             tags = {}
         d, s, a = (tags.get(t, b"?").decode("ascii", "replace") for t in (b"d", b"s", b"a"))
-        reasons = Reasons()
-        logger = logging.getLogger("dkim_verify.%d" % idx)
-        logger.propagate = False
-        logger.handlers = [reasons]
-        try:
-            ok = dkim.DKIM(message, logger=logger).verify(idx=idx, dnsfunc=lookup)
-            reason = reasons.last or "signature does not verify"
-        except dkim.DKIMException as e:     # body hash mismatch, bad tags, ...
-            ok, reason = False, str(e)
-        except Exception as e:              # e.g. PyNaCl on a b= of the wrong length
-            ok, reason = False, "%s: %s" % (type(e).__name__, e)
+        ok, reason = verify_signature(message, idx, lookup)
         if ok:
             print("%s: pass d=%s s=%s a=%s" % (path, d, s, a))
         else:
