@@ -58,43 +58,42 @@ void on_addresses(void* arg, int status, int /*timeouts*/, struct ares_addrinfo*
     ares_freeaddrinfo(result);
 }
 
-void on_mx(void* arg, int status, int /*timeouts*/, unsigned char* answer, int length) {
+// An answer to ares_query: `parse` turns it into c-ares's reply list (freed here), each entry
+// of which `take` adds to the lookup. Allocation failures become ARES_ENOMEM, never an
+// exception through c-ares's C frames.
+template <typename Reply, typename Parse, typename Take>
+void take_answer(void* arg, int status, unsigned char* answer, int length, Parse parse, Take take) {
     auto* lookup = static_cast<Lookup*>(arg);
     lookup->done = true;
     lookup->status = status;
     if (status != ARES_SUCCESS || !answer) return;
-    ares_mx_reply* replies = nullptr;
-    lookup->status = ares_parse_mx_reply(answer, length, &replies);
+    Reply* replies = nullptr;
+    lookup->status = parse(answer, length, &replies);
     try {
-        for (const ares_mx_reply* r = replies; r; r = r->next) {
-            std::string host = r->host ? r->host : "";
-            if (host == ".") host.clear();
-            if (!host.empty() && host.back() == '.') host.pop_back();
-            lookup->mx.push_back({r->priority, host});
-        }
+        for (const Reply* r = replies; r; r = r->next) take(*lookup, *r);
     } catch (...) {
         lookup->status = ARES_ENOMEM;
     }
     if (replies) ares_free_data(replies);
 }
 
+void on_mx(void* arg, int status, int /*timeouts*/, unsigned char* answer, int length) {
+    take_answer<ares_mx_reply>(arg, status, answer, length, ares_parse_mx_reply,
+                               [](Lookup& lookup, const ares_mx_reply& r) {
+                                   std::string host = r.host ? r.host : "";
+                                   if (host == ".") host.clear();
+                                   if (!host.empty() && host.back() == '.') host.pop_back();
+                                   lookup.mx.push_back({r.priority, host});
+                               });
+}
+
 void on_txt(void* arg, int status, int /*timeouts*/, unsigned char* answer, int length) {
-    auto* lookup = static_cast<Lookup*>(arg);
-    lookup->done = true;
-    lookup->status = status;
-    if (status != ARES_SUCCESS || !answer) return;
-    ares_txt_ext* replies = nullptr;
-    lookup->status = ares_parse_txt_reply_ext(answer, length, &replies);
-    try {
-        // c-ares lists every character-string; record_start marks the first of each record.
-        for (const ares_txt_ext* r = replies; r; r = r->next) {
-            if (r->record_start || lookup->txt.empty()) lookup->txt.emplace_back();
-            if (r->txt) lookup->txt.back().append(reinterpret_cast<const char*>(r->txt), r->length);
-        }
-    } catch (...) {
-        lookup->status = ARES_ENOMEM;
-    }
-    if (replies) ares_free_data(replies);
+    // c-ares lists every character-string; record_start marks the first of each record.
+    take_answer<ares_txt_ext>(arg, status, answer, length, ares_parse_txt_reply_ext,
+                              [](Lookup& lookup, const ares_txt_ext& r) {
+                                  if (r.record_start || lookup.txt.empty()) lookup.txt.emplace_back();
+                                  if (r.txt) lookup.txt.back().append(reinterpret_cast<const char*>(r.txt), r.length);
+                              });
 }
 
 // c-ares's sockets must not leak into commands the host process starts (EXECUTE SH).
