@@ -10,6 +10,7 @@
 
 #include "mvsmtp/direct.hpp"
 #include "mvsmtp/mx_lookup.hpp"
+#include "support/test_message.hpp"
 #include "support/testbed.hpp"
 
 using namespace mvsmtp;
@@ -31,12 +32,7 @@ Profile direct_profile() {
 }
 
 Message message_to(const std::vector<std::string>& to, const std::string& token) {
-    Message m;
-    m.from = {"Direct Test", "testuser@example.test"};
-    for (const auto& a : to) m.to.push_back({"", a});
-    m.subject = "direct " + token;
-    m.text = "direct delivery test " + token + "\n";
-    return m;
+    return testsupport::message_to(to, token, "direct delivery");
 }
 
 const RecipientResult& recipient(const DeliveryReport& r, const std::string& address) {

@@ -65,6 +65,15 @@ std::string profile(const testsupport::TempDir& dir, const std::string& body) {
     return dir.write("mvsmtp.ini", "[default]\n" + body, 0600);
 }
 
+// OPTIONS signing for example.test with one of the rig's keys (O.DKIM.*, as BASIC sets them).
+DynArrayBuilder dkim_options(const std::string& selector, const std::string& key_file) {
+    DynArrayBuilder o;
+    o.set(O::DKIM_DOMAIN, "example.test");
+    o.set(O::DKIM_SELECTOR, selector);
+    o.set(O::DKIM_KEY_FILE, key_file);
+    return o;
+}
+
 std::string dkim_keys(const std::string& selector, const std::string& key_name, const std::string& canon) {
     return "dkim_domain = example.test\ndkim_selector = " + selector + "\ndkim_key_file = " + key(key_name) +
            "\ndkim_canonicalization = " + canon + "\n";
@@ -147,12 +156,9 @@ BOOST_AUTO_TEST_CASE(the_wire_carries_the_signed_bytes_and_their_size) {
         BOOST_TEST_CONTEXT("8BITMIME offered: " << eight_bit) {
             FakeServer server({"220 scripted", std::string("250-scripted\r\n250-SIZE 100000000") + (eight_bit ? "\r\n250 8BITMIME" : "\r\n250 HELP"),
                                "250 sender ok", "250 recipient ok", "354 go", "250 queued", "221 bye"});
-            DynArrayBuilder o;
+            DynArrayBuilder o = dkim_options("ed", key("ed25519"));
             o.set(O::SERVER, "smtp://127.0.0.1:" + std::to_string(server.port()));
             o.set(O::TLS, "off");
-            o.set(O::DKIM_DOMAIN, "example.test");
-            o.set(O::DKIM_SELECTOR, "ed");
-            o.set(O::DKIM_KEY_FILE, key("ed25519"));
             const std::string result = mvsmtp_library().sendmail(rich_message("wire"), rich_body(), o.str());
             BOOST_TEST_REQUIRE(field(result, R::STATUS) == "0", field(result, R::MESSAGE));
             server.join();
@@ -185,11 +191,8 @@ BOOST_AUTO_TEST_CASE(the_wire_carries_the_signed_bytes_and_their_size) {
 // unchanged; O.DKIM.* options work like the profile keys.
 BOOST_AUTO_TEST_CASE(stored_and_queued_copies_are_signed) {
     testsupport::TempDir dir;
-    DynArrayBuilder o;
+    DynArrayBuilder o = dkim_options("ed", key("ed25519"));
     o.set(O::OUTBOX, dir.path + "/outbox");
-    o.set(O::DKIM_DOMAIN, "example.test");
-    o.set(O::DKIM_SELECTOR, "ed");
-    o.set(O::DKIM_KEY_FILE, key("ed25519"));
     const std::string token = testbed::unique_token("dkim-outbox");
     const std::string stored = mvsmtp_library().sendmail(rich_message(token), rich_body(), o.str());
     BOOST_TEST_REQUIRE(field(stored, R::STATUS) == "2", field(stored, R::MESSAGE));
@@ -210,14 +213,11 @@ BOOST_AUTO_TEST_CASE(stored_and_queued_copies_are_signed) {
 
 // Direct delivery: the exchanger (mx1.example.test, Postfix) gets the same valid signature.
 BOOST_AUTO_TEST_CASE(direct_delivery_is_signed) {
-    DynArrayBuilder o;
+    DynArrayBuilder o = dkim_options("rsa", key("rsa"));
     o.set(O::DELIVERY, "DIRECT");
     o.set(O::DNS_SERVER, "127.0.0.1:5353");
     o.set(O::CA_FILE, testbed::ca_file());
     o.set(O::HELO, "client.example.test");
-    o.set(O::DKIM_DOMAIN, "example.test");
-    o.set(O::DKIM_SELECTOR, "rsa");
-    o.set(O::DKIM_KEY_FILE, key("rsa"));
     const std::string token = testbed::unique_token("dkim-direct");
     const std::string result = mvsmtp_library().sendmail(rich_message(token), rich_body(), o.str());
     BOOST_TEST_REQUIRE(field(result, R::STATUS) == "0", field(result, R::MESSAGE));
@@ -293,11 +293,8 @@ BOOST_AUTO_TEST_CASE(unusable_keys_stop_the_message) {
     } cases[] = {{key("rsa1024"), "89"}, {shared, "82"}, {dir.path + "/absent.key", "89"}};
     for (const auto& c : cases) {
         BOOST_TEST_CONTEXT(c.key_file) {
-            DynArrayBuilder o;
+            DynArrayBuilder o = dkim_options("short", c.key_file);
             o.set(O::OUTBOX, dir.path + "/outbox");
-            o.set(O::DKIM_DOMAIN, "example.test");
-            o.set(O::DKIM_SELECTOR, "short");
-            o.set(O::DKIM_KEY_FILE, c.key_file);
             const std::string result = mvsmtp_library().sendmail(rich_message("x"), rich_body(), o.str());
             BOOST_TEST(field(result, R::STATUS) == "3");
             BOOST_TEST(field(result, R::ERROR) == c.error, field(result, R::MESSAGE));

@@ -14,6 +14,7 @@
 #include "mvsmtp/delivery.hpp"
 #include "mvsmtp/queue.hpp"
 #include "support/temp_dir.hpp"
+#include "support/test_message.hpp"
 #include "support/testbed.hpp"
 
 using namespace mvsmtp;
@@ -47,12 +48,7 @@ Profile profile_with(const std::string& server, const std::string& queue, std::m
 }
 
 Message message_to(const std::vector<std::string>& to, const std::string& token) {
-    Message m;
-    m.from = {"Queue Test", "testuser@example.test"};
-    for (const auto& a : to) m.to.push_back({"", a});
-    m.subject = "queue " + token;
-    m.text = "queued " + token + "\n";
-    return m;
+    return testsupport::message_to(to, token, "queue");
 }
 
 std::size_t files_in(const std::string& folder) {

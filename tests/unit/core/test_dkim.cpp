@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "dkim_canon.hpp"
+#include "openssl_handles.hpp"
 #include "mvsmtp/config.hpp"
 #include "mvsmtp/dkim.hpp"
 #include "mvsmtp/encoding.hpp"
@@ -53,33 +54,20 @@ std::string tag(const std::string& field, const std::string& name) {
     return flat.substr(start, flat.find(';', start) - start);
 }
 
-std::string pem_of_rsa(int bits) {
-    EVP_PKEY* key = EVP_RSA_gen(static_cast<unsigned>(bits));
-    BIO* bio = BIO_new(BIO_s_mem());
-    PEM_write_bio_PrivateKey(bio, key, nullptr, nullptr, 0, nullptr, nullptr);
+// PKCS#8 PEM of key, encrypted with passphrase when one is given.
+std::string pem_of(const openssl::Key& key, const char* passphrase = nullptr) {
+    openssl::Bio bio(BIO_new(BIO_s_mem()));
+    std::string pass = passphrase ? passphrase : "";
+    PEM_write_bio_PKCS8PrivateKey(bio.get(), key.get(), passphrase ? EVP_aes_256_cbc() : nullptr, nullptr, 0, nullptr,
+                                  passphrase ? pass.data() : nullptr);
     char* data = nullptr;
-    const long n = BIO_get_mem_data(bio, &data);
-    std::string pem(data, static_cast<std::size_t>(n));
-    BIO_free(bio);
-    EVP_PKEY_free(key);
-    return pem;
+    const long n = BIO_get_mem_data(bio.get(), &data);
+    return std::string(data, static_cast<std::size_t>(n));
 }
 
-std::string encrypted_pem(const DkimKey& key) {
-    const std::string plain = key.private_pem();
-    BIO* in = BIO_new_mem_buf(plain.data(), static_cast<int>(plain.size()));
-    EVP_PKEY* pkey = PEM_read_bio_PrivateKey(in, nullptr, nullptr, nullptr);
-    BIO_free(in);
-    BIO* out = BIO_new(BIO_s_mem());
-    char pass[] = "secret";
-    PEM_write_bio_PKCS8PrivateKey(out, pkey, EVP_aes_256_cbc(), nullptr, 0, nullptr, pass);
-    char* data = nullptr;
-    const long n = BIO_get_mem_data(out, &data);
-    std::string pem(data, static_cast<std::size_t>(n));
-    BIO_free(out);
-    EVP_PKEY_free(pkey);
-    return pem;
-}
+std::string pem_of_rsa(int bits) { return pem_of(openssl::Key(EVP_RSA_gen(static_cast<unsigned>(bits)))); }
+
+std::string encrypted_pem(const DkimKey& key) { return pem_of(openssl::read_private_key(key.private_pem()), "secret"); }
 
 Message sample() {
     Message m;
