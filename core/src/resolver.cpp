@@ -246,6 +246,16 @@ DnsAnswer<T> answer_of(int channel_status, const Lookup& lookup, std::vector<T> 
     return a;
 }
 
+// One question on a channel of its own, closed (every query finished or cancelled) before the
+// answer is read; the channel's status (a resolver that could not be set up at all).
+template <typename Question>
+int ask(const std::string& servers, Question question) {
+    Channel channel(servers);
+    const int status = channel.status();
+    if (status == ARES_SUCCESS) question(channel);
+    return status;
+}
+
 }  // namespace
 
 std::string resolver_in_use(const std::string& servers) {
@@ -256,34 +266,19 @@ std::string resolver_in_use(const std::string& servers) {
 DnsAnswer<Poco::Net::IPAddress> query_addresses(const std::string& host, const std::string& servers,
                                                 Clock::time_point deadline) {
     Lookup lookup;
-    int channel_status;
-    {
-        Channel channel(servers);
-        channel_status = channel.status();
-        if (channel_status == ARES_SUCCESS) channel.addresses(host, 0, lookup, deadline);
-    }
+    const int channel_status = ask(servers, [&](Channel& channel) { channel.addresses(host, 0, lookup, deadline); });
     return answer_of(channel_status, lookup, std::move(lookup.addresses));
 }
 
 DnsAnswer<MxRecord> query_mx(const std::string& domain, const std::string& servers, Clock::time_point deadline) {
     Lookup lookup;
-    int channel_status;
-    {
-        Channel channel(servers);
-        channel_status = channel.status();
-        if (channel_status == ARES_SUCCESS) channel.mx(domain, lookup, deadline);
-    }
+    const int channel_status = ask(servers, [&](Channel& channel) { channel.mx(domain, lookup, deadline); });
     return answer_of(channel_status, lookup, std::move(lookup.mx));
 }
 
 DnsAnswer<std::string> query_txt(const std::string& name, const std::string& servers, Clock::time_point deadline) {
     Lookup lookup;
-    int channel_status;
-    {
-        Channel channel(servers);
-        channel_status = channel.status();
-        if (channel_status == ARES_SUCCESS) channel.txt(name, lookup, deadline);
-    }
+    const int channel_status = ask(servers, [&](Channel& channel) { channel.txt(name, lookup, deadline); });
     return answer_of(channel_status, lookup, std::move(lookup.txt));
 }
 
