@@ -10,6 +10,7 @@
 #include "mvsmtp/encoding.hpp"
 #include "mvsmtp/error.hpp"
 #include "openssl_handles.hpp"
+#include "platform.hpp"
 #include "secret_file.hpp"
 
 namespace mvsmtp {
@@ -102,6 +103,22 @@ std::string DkimKey::private_pem() const {
     if (!bio || PEM_write_bio_PrivateKey(bio.get(), key_.get(), nullptr, nullptr, 0, nullptr, nullptr) != 1)
         throw Error(ErrorCode::Internal, "DKIM: cannot write the private key");
     return bio_text(bio.get());
+}
+
+void DkimKey::save_new(const std::string& path) const {
+    std::string pem = private_pem();
+    bool written = false;
+    std::string why;
+    try {
+        written = platform::write_new_file(path, pem);
+    } catch (const std::exception& e) {
+        why = e.what();
+    }
+    std::fill(pem.begin(), pem.end(), '\0');
+    if (!why.empty()) throw Error(ErrorCode::BadArgument, "cannot write " + path + ": " + why);
+    if (!written)
+        throw Error(ErrorCode::BadArgument, path + " already exists: not overwritten (a key in use would be lost); "
+                                                   "give another --out, or move the old key away first");
 }
 
 std::string DkimKey::public_key_base64() const {

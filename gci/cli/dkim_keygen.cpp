@@ -4,15 +4,12 @@
 //   mvsmtp dkim keygen --domain example.com --selector mail2026 [--type rsa|ed25519]
 //                      [--bits N] [--out PATH]
 //
-// The file is created with O_EXCL (never over an existing key: replacing a key that is in use
-// breaks every signature until the DNS catches up) and mode 0600, which DkimKey::load demands.
+// The file is written by DkimKey::save_new: never over an existing key (replacing a key that is
+// in use breaks every signature until the DNS catches up), mode 0600 as DkimKey::load demands,
+// complete or not at all.
 // The private key is written to that file only: stdout gets the record and profile lines.
-#include <fcntl.h>
 #include <unistd.h>
 
-#include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <string>
@@ -71,31 +68,6 @@ KeygenArgs parse(const std::vector<std::string>& args) {
     return a;
 }
 
-// Writes the PEM to a new file of mode 0600; the file is removed again when writing fails.
-void write_new_key_file(const std::string& path, const std::string& pem) {
-    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        const int err = errno;
-        if (err == EEXIST)
-            throw Error(ErrorCode::BadArgument, path + " already exists: not overwritten (a key in use would be lost); "
-                                                       "give another --out, or move the old key away first");
-        throw Error(ErrorCode::BadArgument, "cannot create " + path + ": " + std::strerror(err));
-    }
-    std::size_t done = 0;
-    int err = 0;
-    while (done < pem.size() && !err) {
-        const ssize_t n = ::write(fd, pem.data() + done, pem.size() - done);
-        if (n < 0 && errno != EINTR) err = errno;
-        if (n > 0) done += static_cast<std::size_t>(n);
-    }
-    if (!err && ::fsync(fd) != 0) err = errno;
-    if (::close(fd) != 0 && !err) err = errno;
-    if (err) {
-        ::unlink(path.c_str());
-        throw Error(ErrorCode::BadArgument, "cannot write " + path + ": " + std::strerror(err));
-    }
-}
-
 void print_instructions(const KeygenArgs& a, const std::string& domain, const std::string& name, const DkimKey& key) {
     std::error_code ec;
     const std::string absolute = std::filesystem::absolute(a.out, ec).lexically_normal().string();
@@ -127,19 +99,12 @@ int run_dkim_keygen(const std::vector<std::string>& args) {
         const std::string name = dkim_key_name(a.selector, a.domain);  // checks both
         const std::string domain = name.substr(a.selector.size() + std::string("._domainkey.").size());
         if (a.out.empty()) a.out = "./" + name + ".key";
-        // Said before the key is made (an RSA 8192 key takes a while); O_EXCL decides.
+        // Said before the key is made (an RSA 8192 key takes a while); save_new decides.
         if (::access(a.out.c_str(), F_OK) == 0)
             throw Error(ErrorCode::BadArgument, a.out + " already exists: not overwritten (a key in use would be lost); "
                                                         "give another --out, or move the old key away first");
         const DkimKey key = DkimKey::generate(a.type, a.bits);
-        std::string pem = key.private_pem();
-        try {
-            write_new_key_file(a.out, pem);
-        } catch (...) {
-            std::fill(pem.begin(), pem.end(), '\0');
-            throw;
-        }
-        std::fill(pem.begin(), pem.end(), '\0');
+        key.save_new(a.out);
         print_instructions(a, domain, name, key);
         return 0;
     } catch (const Error& e) {

@@ -66,6 +66,10 @@ public:
     int bits() const { return bits_; }
     const char* algorithm() const;       // "rsa-sha256" or "ed25519-sha256"
     std::string private_pem() const;     // PKCS#8
+    // Writes private_pem() to `path`, which must not exist: mode 0600, complete or not at all
+    // (a temporary published without replacing anything). Error(BadArgument) when the name is
+    // taken (a key in use is never overwritten) or the file cannot be written.
+    void save_new(const std::string& path) const;
     std::string public_key_base64() const;  // p=: SubjectPublicKeyInfo (RSA), raw 32 bytes (Ed25519)
     std::string dns_record() const;      // "v=DKIM1; k=rsa; p=..."
     // The signature (raw bytes) of SHA-256(data): PKCS#1 v1.5 for RSA, Ed25519 over the hash.

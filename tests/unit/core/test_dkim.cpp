@@ -9,7 +9,10 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
+#include <sys/stat.h>
+
 #include <ctime>
+#include <filesystem>
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -174,6 +177,24 @@ BOOST_AUTO_TEST_CASE(unusable_keys_are_refused_with_dkim_key) {
     BOOST_TEST((error_code_of([&] { DkimKey::load(shared); }) == ErrorCode::ConfigInsecure));
     const std::string ok = dir.write("ok.key", DkimKey::generate(DkimKeyType::Ed25519).private_pem(), 0600);
     BOOST_TEST((error_code_of([&] { DkimKey::load(ok); }) == ErrorCode::Ok));
+}
+
+BOOST_AUTO_TEST_CASE(a_saved_key_is_owner_only_and_never_replaces_a_file) {
+    TempDir dir;
+    const DkimKey key = DkimKey::generate(DkimKeyType::Ed25519);
+    const std::string path = dir.path + "/new.key";
+    key.save_new(path);
+    struct stat st {};
+    BOOST_TEST_REQUIRE(::stat(path.c_str(), &st) == 0);
+    BOOST_TEST((st.st_mode & 0777) == 0600u);
+    BOOST_TEST(DkimKey::load(path).public_key_base64() == key.public_key_base64());
+    const DkimKey other = DkimKey::generate(DkimKeyType::Ed25519);
+    BOOST_TEST((error_code_of([&] { other.save_new(path); }) == ErrorCode::BadArgument));
+    BOOST_TEST(DkimKey::load(path).public_key_base64() == key.public_key_base64());  // untouched
+    BOOST_TEST((error_code_of([&] { key.save_new(dir.path + "/no/such/folder.key"); }) == ErrorCode::BadArgument));
+    std::size_t files = 0;
+    for (const auto& e : std::filesystem::directory_iterator(dir.path)) files += e.is_regular_file() ? 1 : 0;
+    BOOST_TEST(files == 1u);  // no temporary left behind
 }
 
 BOOST_AUTO_TEST_CASE(the_field_signs_the_default_headers_with_from_oversigned) {
